@@ -1,0 +1,49 @@
+/// NumericCore: the arithmetic under Vidi's models.
+///
+/// Matrix products go through the platform BLAS (`cblas_sgemm`: OpenBLAS on Linux, Accelerate on
+/// macOS). Everything else that touches raw pointers lives in a few small kernels beside this
+/// file, each tested against a naive reference.
+
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import COpenBLAS
+#endif
+
+/// Thin, typed entry points into the platform BLAS.
+public enum BLAS {
+  /// `C = alpha * op(A) * op(B) + beta * C` for row-major float32 matrices.
+  ///
+  /// `op(A)` is `m × k`, `op(B)` is `k × n`, `C` is `m × n`; `lda`, `ldb`, `ldc` are the row
+  /// strides of the stored (untransposed) matrices.
+  @inlinable
+  public static func sgemm(
+    transposeA: Bool = false, transposeB: Bool = false,
+    m: Int, n: Int, k: Int,
+    alpha: Float = 1,
+    a: UnsafePointer<Float>, lda: Int,
+    b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    cblas_sgemm(
+      CblasRowMajor,
+      transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans,
+      blasInt(m), blasInt(n), blasInt(k),
+      alpha, a, blasInt(lda), b, blasInt(ldb),
+      beta, c, blasInt(ldc))
+  }
+
+  /// Sets how many threads the BLAS may use. Vidi runs its own threads over the work and
+  /// calls a single-threaded BLAS inside each, because two spinning thread pools on few cores
+  /// slow each other down badly.
+  public static func setThreadCount(_ count: Int) {
+    #if !canImport(Accelerate)
+      openblas_set_num_threads(Int32(count))
+    #endif
+  }
+
+  @usableFromInline
+  static func blasInt(_ value: Int) -> Int32 { Int32(value) }
+}

@@ -1,0 +1,25 @@
+/// VidiCLI: the `vidi` command.
+///
+/// One subcommand a file; each parses its options and calls into `Pipeline`, so everything the
+/// command line does is also available to Swift code.
+
+import ArgumentParser
+import Pipeline
+
+@main
+struct Vidi: AsyncParsableCommand {
+  static let version = "0.1.0"
+
+  static let configuration = CommandConfiguration(
+    commandName: "vidi",
+    abstract: "Video classification and human activity recognition on a plain CPU.",
+    discussion: """
+      A folder of labelled videos (DATASET/train/<class>/*.avi, DATASET/test/<class>/...) becomes
+      a classifier: frames are sampled and encoded by a pretrained CNN, and a recurrent model
+      classifies the sequence of frame features.
+      """,
+    version: "vidi \(version) (FFmpeg "
+      + FFmpegLibraries.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+      .joined(separator: ", ") + ")",
+    subcommands: [])
+}
