@@ -39,7 +39,8 @@ import Testing
         }
       }
     }
-    let expected = naiveProduct(a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
+    let expected = naiveProduct(
+      a, b, m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB)
     for (x, y) in zip(c, expected) { #expect(abs(x - y) < 1e-4) }
   }
 }

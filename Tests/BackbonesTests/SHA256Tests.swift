@@ -1,0 +1,39 @@
+import Backbones
+import Foundation
+import Testing
+
+@Suite struct SHA256Tests {
+  @Test(arguments: [
+    ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+    ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+    (
+      "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"
+    ),
+  ])
+  func knownAnswers(message: String, digest: String) {
+    #expect(SHA256.hexDigest(of: Data(message.utf8)) == digest)
+  }
+
+  @Test func chunkedUpdatesEqualOneUpdate() {
+    let bytes = Data((0..<1000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+    var hasher = SHA256()
+    for split in stride(from: 0, to: bytes.count, by: 37) {
+      hasher.update(bytes[split..<min(split + 37, bytes.count)])
+    }
+    #expect(hasher.hexDigest() == SHA256.hexDigest(of: bytes))
+  }
+
+  @Test func millionAs() {
+    let digest = SHA256.hexDigest(of: Data(repeating: UInt8(ascii: "a"), count: 1_000_000))
+    #expect(digest == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  }
+
+  @Test func fileDigestMatchesInMemoryDigest() throws {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("sha-\(UUID()).bin")
+    let bytes = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 % 251) })
+    try bytes.write(to: url)
+    defer { try? FileManager.default.removeItem(at: url) }
+    #expect(try SHA256.hexDigest(ofFileAt: url) == SHA256.hexDigest(of: bytes))
+  }
+}
