@@ -11,7 +11,8 @@ let package = Package(
       targets: ["Pipeline", "SequenceModels", "Backbones", "NumericCore", "VideoIO"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
   ],
   targets: [
     .systemLibrary(
@@ -30,7 +31,10 @@ let package = Package(
     .target(
       name: "NumericCore",
       dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]),
-    .target(name: "Backbones", dependencies: ["NumericCore"]),
+    .target(
+      name: "Backbones",
+      dependencies: ["NumericCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      resources: [.copy("Resources/imagenet-classes.txt")]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),
     .target(name: "Pipeline", dependencies: ["VideoIO", "Backbones", "SequenceModels"]),
     .executableTarget(
@@ -42,7 +46,9 @@ let package = Package(
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
-    .testTarget(name: "BackbonesTests", dependencies: ["Backbones"]),
+    .testTarget(
+      name: "BackbonesTests",
+      dependencies: ["Backbones", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI"]),
