@@ -21,17 +21,8 @@ public struct FeatureCache: Sendable {
   public static func defaultDirectory(
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) -> URL {
-    let home: URL
-    if let vidiHome = environment["VIDI_HOME"], !vidiHome.isEmpty {
-      home = URL(fileURLWithPath: vidiHome, isDirectory: true)
-    } else if let cacheHome = environment["XDG_CACHE_HOME"], !cacheHome.isEmpty {
-      home = URL(fileURLWithPath: cacheHome, isDirectory: true).appendingPathComponent("vidi")
-    } else {
-      let userHome = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
-      home = URL(fileURLWithPath: userHome, isDirectory: true)
-        .appendingPathComponent(".cache/vidi")
-    }
-    return home.appendingPathComponent("features", isDirectory: true)
+    ModelStore.home(environment: environment)
+      .appendingPathComponent("features", isDirectory: true)
   }
 
   /// The key of the clip at `clip` under `settings`. Reads at most 2 MiB of the clip.
