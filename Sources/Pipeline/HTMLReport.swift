@@ -49,6 +49,11 @@ public enum HTMLReport {
 
   /// Renders the report and writes it atomically (temporary file in the same folder, then rename).
   public static func write(_ input: ReportInput, to url: URL) throws(ReportError) {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder), isFolder.boolValue
+    {
+      throw .cannotWrite(path: url.path, reason: "it is a folder")
+    }
     do {
       try Data(render(input).utf8).write(to: url, options: .atomic)
     } catch {
@@ -56,15 +61,15 @@ public enum HTMLReport {
     }
   }
 
+  /// A short reason for the common write failures; Foundation's own text is a full sentence.
   private static func reasonText(_ error: any Error) -> String {
-    let nsError = error as NSError
-    if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-      underlying.domain == NSPOSIXErrorDomain,
-      let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-    {
-      return String(cString: strerror(code.rawValue))
+    switch (error as? CocoaError)?.code {
+    case .fileNoSuchFile?: "the folder does not exist"
+    case .fileWriteNoPermission?: "permission denied"
+    case .fileWriteOutOfSpace?: "no space left on the device"
+    case .fileWriteVolumeReadOnly?: "the file system is read-only"
+    default: error.localizedDescription
     }
-    return nsError.localizedDescription
   }
 
   // MARK: Sections
@@ -184,7 +189,7 @@ public enum HTMLReport {
     let rows = clips.map { clip in
       let top = clip.top.map { "\(M.escape($0.label)) \(M.percent(Double($0.probability)))" }
       return """
-        <tr><td class="path">\(M.escape(clip.path))</td><td>\(M.escape(clip.trueLabel))</td>\
+        <tr><td class="path">\(M.path(clip.path))</td><td>\(M.escape(clip.trueLabel))</td>\
         <td>\(M.escape(clip.predictedLabel))</td><td>\(top.joined(separator: " · "))</td></tr>
         """
     }
@@ -221,7 +226,7 @@ public enum HTMLReport {
           "<div class=\"timeline\">\(ReportCharts.timeline($0))<span class=\"note\"><span style=\"color:#2ca02c\">━ true class</span> <span style=\"color:#d62728\">━ predicted class</span> probability per frame</span></div>"
         } ?? ""
       return """
-        <div class="strip"><div class="path">\(M.escape(strip.path))</div><div>\(caption)</div>\
+        <div class="strip"><div class="path">\(M.path(strip.path))</div><div>\(caption)</div>\
         <div class="frames">\(images.joined())</div>\(timeline)</div>
         """
     }
@@ -234,7 +239,7 @@ public enum HTMLReport {
         "skipped", "Skipped clips", "<p class=\"note\">None: every clip could be read.</p>")
     }
     let rows = skipped.map {
-      "<tr><td class=\"path\">\(M.escape($0.path))</td><td>\(M.escape($0.reason))</td></tr>"
+      "<tr><td class=\"path\">\(M.path($0.path))</td><td>\(M.escape($0.reason))</td></tr>"
     }
     return section(
       "skipped", "Skipped clips (\(skipped.count))",
@@ -255,7 +260,7 @@ public enum HTMLReport {
     table{border-collapse:collapse;font-size:13px;margin:8px 0}
     th,td{border-bottom:1px solid #eee;padding:4px 10px;text-align:left;vertical-align:top}
     thead th{border-bottom:2px solid #ccc}.facts th{color:#666;font-weight:normal}
-    td.num{text-align:right;font-variant-numeric:tabular-nums}td.path,.path{font-family:ui-monospace,monospace;font-size:12px;word-break:break-all}
+    td.num{text-align:right;font-variant-numeric:tabular-nums}td.path,.path{font-family:ui-monospace,monospace;font-size:12px;overflow-wrap:anywhere}
     tr.chosen{background:#eef6ee;font-weight:600}
     .charts{display:flex;flex-wrap:wrap;gap:16px}.scroll{overflow-x:auto}
     .note{color:#666;font-size:13px}.error{color:#b00;font-size:12px}

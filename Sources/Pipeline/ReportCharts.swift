@@ -16,6 +16,8 @@ enum ReportCharts {
   static let trainColor = "#1f77b4"
   static let validationColor = "#e6550d"
   static let metricColors = [("precision", "#4c78a8"), ("recall", "#f58518"), ("F1", "#54a24b")]
+  /// Widest chart that fits the report's content column without scrolling.
+  static let pageWidth = 1150.0
 
   // MARK: Line chart
 
@@ -144,21 +146,24 @@ enum ReportCharts {
   /// class's clips), so rare classes are as readable as common ones; counts are printed while
   /// cells are big enough, and every cell has a tooltip.
   static func confusionHeatMap(classes: [String], matrix: [[Int]]) -> String {
-    let n = classes.count
-    let cell = min(48, max(10, (720 / Double(n)).rounded(.down)))
-    let labelSize = min(13, max(8, cell * 0.7))
+    let n = Double(classes.count)
     let labels = classes.map { M.truncated($0, to: 28) }
-    let labelWidth = Double(labels.map(\.count).max() ?? 1) * labelSize * 0.6 + 8
+    // The font follows the preferred cell size; cells then shrink only as far as needed for the
+    // matrix to fit the page, so 100 classes stay on screen with small but readable labels.
+    let preferredCell = min(64, max(10, 720 / n))
+    let labelSize = min(13, max(8, preferredCell * 0.7))
+    let labelWidth = max(36, Double(labels.map(\.count).max() ?? 1) * labelSize * 0.6 + 8)
     let left = labelWidth + 24
     let top = labelWidth + 24
-    let grid = Double(n) * cell
-    let legendWidth = 70.0
-    let width = left + grid + legendWidth + 10
-    let height = top + grid + 12
+    let cell = max(8, min(preferredCell, (pageWidth - left - 8) / n))
+    let grid = n * cell
+    let legendTop = top + grid + 14
+    let width = max(left + grid + 8, left + 310)
+    let height = legendTop + 24
 
     var svg = svgOpen(width: width, height: height, label: "Confusion matrix")
     svg +=
-      "<defs><linearGradient id=\"vidi-heat\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\"><stop offset=\"0\" stop-color=\"\(heatColor(0))\"/><stop offset=\"1\" stop-color=\"\(heatColor(1))\"/></linearGradient></defs>"
+      "<defs><linearGradient id=\"vidi-heat\"><stop offset=\"0\" stop-color=\"\(heatColor(0))\"/><stop offset=\"1\" stop-color=\"\(heatColor(1))\"/></linearGradient></defs>"
     svg += text(
       "true class", x: 0, y: 0, size: 12, anchor: "middle", color: "#333",
       transform: "translate(12 \(M.coordinate(top + grid / 2))) rotate(-90)")
@@ -194,17 +199,12 @@ enum ReportCharts {
         }
       }
     }
-    // Outline the diagonal so correct predictions are easy to follow in a large matrix.
-    svg +=
-      "<line x1=\"\(M.coordinate(left))\" y1=\"\(M.coordinate(top))\" x2=\"\(M.coordinate(left + grid))\" y2=\"\(M.coordinate(top + grid))\" stroke=\"#e6550d\" stroke-opacity=\"0.25\" stroke-width=\"1\"/>"
 
-    let legendX = left + grid + 16
-    let legendHeight = min(grid, 160)
     svg +=
-      "<rect x=\"\(M.coordinate(legendX))\" y=\"\(M.coordinate(top))\" width=\"12\" height=\"\(M.coordinate(legendHeight))\" fill=\"url(#vidi-heat)\" stroke=\"#bbb\"/>"
-    svg += text("100%", x: legendX + 16, y: top + 9, size: 10, color: "#555")
-    svg += text("0%", x: legendX + 16, y: top + legendHeight, size: 10, color: "#555")
-    svg += text("of row", x: legendX, y: top + legendHeight + 14, size: 10, color: "#555")
+      "<rect x=\"\(M.coordinate(left))\" y=\"\(M.coordinate(legendTop))\" width=\"120\" height=\"10\" fill=\"url(#vidi-heat)\" stroke=\"#bbb\"/>"
+    svg += text("0%", x: left - 4, y: legendTop + 9, size: 10, anchor: "end", color: "#555")
+    svg += text(
+      "100% of the true class's clips", x: left + 124, y: legendTop + 9, size: 10, color: "#555")
     return svg + "</svg>"
   }
 
@@ -228,8 +228,9 @@ enum ReportCharts {
     let labelSize = min(12, max(9, rowHeight * 0.7))
     let labels = metrics.map { M.truncated($0.label, to: 32) }
     let left = Double(labels.map(\.count).max() ?? 1) * labelSize * 0.6 + 14
-    let plotWidth = 420.0
-    let valueWidth = barHeight >= 9 ? 48.0 : 10
+    let plotWidth = 520.0
+    // Room for the value labels, or at least for the "100%" tick label to end in.
+    let valueWidth = barHeight >= 9 ? 48.0 : 24
     let top = 34.0
     let width = left + plotWidth + valueWidth
     let height = top + Double(n) * rowHeight + 26
@@ -271,19 +272,34 @@ enum ReportCharts {
   // MARK: Frame timeline
 
   /// A small chart of the true and the predicted class's probability over a clip's frames.
+  /// The y axis ends at a round value just above the largest probability (printed in the
+  /// corner): with many classes per-frame probabilities are small and a 0–100 % axis hides them.
   static func timeline(_ timeline: FrameTimeline) -> String {
     let width = 260.0
     let height = 64.0
     let pad = 4.0
+    let gutter = 30.0  // left of the plot, for the axis-top label
     let frames = max(timeline.trueClass.count, timeline.predictedClass.count)
+    let largest = Double((timeline.trueClass + timeline.predictedClass).max() ?? 1)
+    let yTop = min(
+      1, max(0.01, largest >= 0.1 ? ceil(largest * 10) / 10 : ceil(largest * 100) / 100))
     var svg = svgOpen(width: width, height: height, label: "Per-frame probabilities")
     svg +=
-      "<rect x=\"0.5\" y=\"0.5\" width=\"\(M.coordinate(width - 1))\" height=\"\(M.coordinate(height - 1))\" fill=\"#fafafa\" stroke=\"#ddd\"/>"
+      "<rect x=\"\(M.coordinate(gutter + 0.5))\" y=\"0.5\" width=\"\(M.coordinate(width - gutter - 1))\" height=\"\(M.coordinate(height - 1))\" fill=\"#fafafa\" stroke=\"#ddd\"/>"
+    svg += text(
+      String(format: "%.0f%%", yTop * 100), x: gutter - 3, y: pad + 8, size: 9, anchor: "end",
+      color: "#777")
+    svg += text("0%", x: gutter - 3, y: height - pad, size: 9, anchor: "end", color: "#777")
     guard frames > 0 else { return svg + "</svg>" }
     func x(_ i: Int) -> Double {
-      frames == 1 ? width / 2 : pad + Double(i) / Double(frames - 1) * (width - 2 * pad)
+      let plotLeft = gutter + pad
+      let plotWidth = width - plotLeft - pad
+      return frames == 1
+        ? plotLeft + plotWidth / 2 : plotLeft + Double(i) / Double(frames - 1) * plotWidth
     }
-    func y(_ p: Float) -> Double { height - pad - Double(min(max(p, 0), 1)) * (height - 2 * pad) }
+    func y(_ p: Float) -> Double {
+      height - pad - min(max(Double(p), 0), yTop) / yTop * (height - 2 * pad)
+    }
     for (values, color) in [(timeline.trueClass, "#2ca02c"), (timeline.predictedClass, "#d62728")] {
       let points = values.enumerated().map {
         "\(M.coordinate(x($0.offset))),\(M.coordinate(y($0.element)))"

@@ -19,6 +19,11 @@ enum ReportMarkup {
     return out
   }
 
+  /// Escapes a file path and lets the browser wrap it after each "/" rather than mid-name.
+  static func path(_ path: String) -> String {
+    escape(path).replacingOccurrences(of: "/", with: "/<wbr>")
+  }
+
   /// A fraction as a percentage with one decimal, e.g. 0.8912 → "89.1%".
   static func percent(_ fraction: Double) -> String {
     String(format: "%.1f%%", fraction * 100)

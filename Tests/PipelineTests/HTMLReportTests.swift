@@ -67,7 +67,7 @@ import Testing
     #expect(html.contains("Top-3 accuracy"))
     #expect(!html.contains("Top-5 accuracy"))
     #expect(html.contains("data/&lt;set&gt;"))
-    #expect(html.contains("test/bad &amp; broken.avi"))
+    #expect(html.contains("test/<wbr>bad &amp; broken.avi"))
   }
 
   @Test func userTextIsEscaped() throws {
@@ -129,12 +129,14 @@ import Testing
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["report.html"])
 
     let missing = dir.appendingPathComponent("no/such/dir/report.html")
-    do {
-      try HTMLReport.write(input, to: missing)
-      Issue.record("writing into a missing folder succeeded")
-    } catch {
-      #expect(error.description.hasPrefix(missing.path + ": cannot write the report: "))
-      #expect(!error.description.contains("\n"))
+    #expect(
+      throws: ReportError.cannotWrite(path: missing.path, reason: "the folder does not exist")
+    ) { try HTMLReport.write(input, to: missing) }
+    #expect(throws: ReportError.cannotWrite(path: dir.path, reason: "it is a folder")) {
+      try HTMLReport.write(input, to: dir)
     }
+    #expect(
+      ReportError.cannotWrite(path: "/r.html", reason: "permission denied").description
+        == "/r.html: cannot write the report: permission denied")
   }
 }
