@@ -42,7 +42,8 @@ let package = Package(
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
-    .testTarget(name: "BackbonesTests", dependencies: ["Backbones"]),
+    .testTarget(
+      name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI"]),
