@@ -48,7 +48,8 @@ let package = Package(
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
     .testTarget(
       name: "BackbonesTests",
-      dependencies: ["Backbones", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+      dependencies: ["Backbones", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI"]),

@@ -1,0 +1,256 @@
+import Foundation
+
+/// Reads PyTorch checkpoints (`torch.save` of a state dict) without Python.
+///
+/// The legacy format (before PyTorch 1.6) is a run of pickles followed by raw storages; the zip
+/// format keeps the same state-dict pickle in `<name>/data.pkl` and each storage in
+/// `<name>/data/<key>`. Both share the unpickler and the tensor assembly here; only where the
+/// storage bytes come from differs.
+public enum TorchCheckpoint {
+  /// Reads the checkpoint at `url` into its state dict.
+  public static func load(contentsOf url: URL) throws(CheckpointError) -> StateDict {
+    let data: Data
+    do {
+      data = try Data(contentsOf: url, options: .mappedIfSafe)
+    } catch {
+      throw CheckpointError(file: url.path, reason: .notACheckpoint("cannot be read"))
+    }
+    return try load(bytes: [UInt8](data), source: url.path)
+  }
+
+  /// Reads a checkpoint held in memory; `source` names it in errors.
+  public static func load(bytes: [UInt8], source: String) throws(CheckpointError) -> StateDict {
+    if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+      throw CheckpointError(
+        file: source, reason: .unsupported("zip-format checkpoints (PyTorch 1.6+)"))
+    }
+    do {
+      return try LegacyCheckpoint.read(bytes, source: source)
+    } catch let error as CheckpointError {
+      throw error
+    } catch let error as PickleError {
+      throw CheckpointError(file: source, reason: error.reason)
+    } catch {
+      throw CheckpointError(file: source, reason: .malformed("\(error)"))
+    }
+  }
+}
+
+extension PickleError {
+  var reason: CheckpointError.Reason {
+    switch self {
+    case .unknownOpcode(let opcode, let offset): .unknownOpcode(opcode, offset: offset)
+    case .truncated(let offset): .truncated(offset: offset)
+    case .malformed(let why, let offset): .malformed("\(why) at byte \(offset)")
+    }
+  }
+}
+
+/// The pre-1.6 layout: pickles of the magic number, protocol version, system info, the state
+/// dict and the list of storage keys, then per key an 8-byte element count and the raw bytes.
+enum LegacyCheckpoint {
+  static let magic: [UInt8] = [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+  static let protocolVersion = 1001
+
+  static func read(_ bytes: [UInt8], source: String) throws -> StateDict {
+    func fail(_ reason: CheckpointError.Reason) -> CheckpointError {
+      CheckpointError(file: source, reason: reason)
+    }
+    guard bytes.first == 0x80 else { throw fail(.notACheckpoint("does not start with a pickle")) }
+    var unpickler = Unpickler(bytes: bytes, persistentLoad: StorageReference.persistentLoad)
+    guard case .bigInt(let number) = try unpickler.load(), number == magic else {
+      throw fail(.notACheckpoint("no PyTorch magic number"))
+    }
+    guard case .int(protocolVersion) = try unpickler.load() else {
+      throw fail(.unsupported("legacy protocol version other than \(protocolVersion)"))
+    }
+    guard case .dict(let systemInfo) = try unpickler.load() else {
+      throw fail(.malformed("system information is not a dict"))
+    }
+    if case .bool(false) = systemInfo.value(forKey: "little_endian") {
+      throw fail(.unsupported("big-endian storages"))
+    }
+    let root = try unpickler.load()
+    guard case .list(let keyList) = try unpickler.load() else {
+      throw fail(.malformed("storage key list is not a list"))
+    }
+
+    let named = try StateDictAssembly.namedTensors(in: root, source: source)
+    var types: [String: StorageType] = [:]
+    for (_, reference) in named { types[reference.storage.key] = reference.storage.dtype }
+
+    var storages: [String: ArraySlice<UInt8>] = [:]
+    var position = unpickler.position
+    for item in keyList.items {
+      guard case .string(let key) = item else { throw fail(.malformed("storage key not a string")) }
+      guard position + 8 <= bytes.count else { throw fail(.truncated(offset: bytes.count)) }
+      let count = bytes[position..<(position + 8)].reversed().reduce(0) { $0 << 8 | Int($1) }
+      position += 8
+      guard let dtype = types[key] else {
+        throw fail(.malformed("storage \(key) is used by no tensor, its type is unknown"))
+      }
+      guard count >= 0, count <= (bytes.count - position) / dtype.elementSize else {
+        throw fail(.truncated(offset: bytes.count))
+      }
+      let end = position + count * dtype.elementSize
+      storages[key] = bytes[position..<end]
+      position = end
+    }
+    return try StateDictAssembly.stateDict(named, storages: storages, source: source)
+  }
+}
+
+/// Turns the unpickled root object and the raw storages into a `StateDict`.
+enum StateDictAssembly {
+  /// The tensors of the state dict, in order. A full training checkpoint that wraps the
+  /// weights in a `state_dict` entry is unwrapped; non-tensor entries are skipped.
+  static func namedTensors(in root: PickleValue, source: String) throws
+    -> [(String, TensorReference)]
+  {
+    guard case .dict(let dict) = root else {
+      throw CheckpointError(file: source, reason: .malformed("top level is not a dict"))
+    }
+    if case .dict = dict.value(forKey: "state_dict") {
+      return try namedTensors(in: dict.value(forKey: "state_dict")!, source: source)
+    }
+    return dict.entries.compactMap { entry in
+      guard case .string(let name) = entry.key, case .tensor(let tensor) = entry.value else {
+        return nil
+      }
+      return (name, tensor)
+    }
+  }
+
+  static func stateDict(
+    _ named: [(String, TensorReference)], storages: [String: ArraySlice<UInt8>], source: String
+  ) throws -> StateDict {
+    var decoded: [String: [Float]] = [:]
+    var tensors: [(name: String, tensor: CheckpointTensor)] = []
+    for (name, reference) in named {
+      let key = reference.storage.key
+      if decoded[key] == nil {
+        guard let raw = storages[key] else {
+          throw CheckpointError(file: source, reason: .malformed("storage \(key) is missing"))
+        }
+        decoded[key] = reference.storage.dtype.decode(raw)
+      }
+      guard let values = gather(reference, from: decoded[key]!) else {
+        throw CheckpointError(
+          file: source, reason: .malformed("tensor '\(name)' reaches outside its storage"))
+      }
+      tensors.append((name, CheckpointTensor(shape: reference.shape, values: values)))
+    }
+    return StateDict(source: source, tensors: tensors)
+  }
+
+  /// The view's elements in row-major order of its shape, honouring offset and strides; nil
+  /// when the view does not fit inside the storage.
+  static func gather(_ view: TensorReference, from storage: [Float]) -> [Float]? {
+    let count = view.shape.reduce(1, *)
+    guard view.shape.allSatisfy({ $0 >= 0 }), view.offset >= 0 else { return nil }
+    if count == 0 { return [] }
+    guard view.strides.allSatisfy({ $0 >= 0 }) else { return nil }
+    let last = zip(view.shape, view.strides).reduce(view.offset) { $0 + ($1.0 - 1) * $1.1 }
+    guard last < storage.count else { return nil }
+
+    var result = [Float]()
+    result.reserveCapacity(count)
+    var index = [Int](repeating: 0, count: view.shape.count)
+    var position = view.offset
+    for _ in 0..<count {
+      result.append(storage[position])
+      var axis = view.shape.count - 1
+      while axis >= 0 {
+        index[axis] += 1
+        position += view.strides[axis]
+        if index[axis] < view.shape[axis] { break }
+        position -= view.strides[axis] * view.shape[axis]
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+    return result
+  }
+}
+
+/// Element types of storages, by PyTorch's legacy storage class names.
+enum StorageType: String {
+  case float = "FloatStorage"
+  case double = "DoubleStorage"
+  case half = "HalfStorage"
+  case bfloat16 = "BFloat16Storage"
+  case long = "LongStorage"
+  case int = "IntStorage"
+  case short = "ShortStorage"
+  case char = "CharStorage"
+  case byte = "ByteStorage"
+  case bool = "BoolStorage"
+
+  var elementSize: Int {
+    switch self {
+    case .double, .long: 8
+    case .float, .int: 4
+    case .half, .bfloat16, .short: 2
+    case .char, .byte, .bool: 1
+    }
+  }
+
+  /// Little-endian raw elements to `Float`.
+  func decode(_ raw: ArraySlice<UInt8>) -> [Float] {
+    let count = raw.count / elementSize
+    return raw.withUnsafeBytes { buffer in
+      (0..<count).map { element($0 * elementSize, in: buffer) }
+    }
+  }
+
+  private func element(_ offset: Int, in buffer: UnsafeRawBufferPointer) -> Float {
+    func bits<T: FixedWidthInteger>(_: T.Type) -> T {
+      T(littleEndian: buffer.loadUnaligned(fromByteOffset: offset, as: T.self))
+    }
+    switch self {
+    case .float: return Float(bitPattern: bits(UInt32.self))
+    case .double: return Float(Double(bitPattern: bits(UInt64.self)))
+    case .half: return Self.halfToFloat(bits(UInt16.self))
+    case .bfloat16: return Float(bitPattern: UInt32(bits(UInt16.self)) << 16)
+    case .long: return Float(bits(Int64.self))
+    case .int: return Float(bits(Int32.self))
+    case .short: return Float(bits(Int16.self))
+    case .char: return Float(bits(Int8.self))
+    case .byte, .bool: return Float(bits(UInt8.self))
+    }
+  }
+
+  /// IEEE binary16 to binary32, written out because `Float16` is missing on some platforms.
+  static func halfToFloat(_ half: UInt16) -> Float {
+    let sign: Float = half & 0x8000 != 0 ? -1 : 1
+    let exponent = Int((half >> 10) & 0x1F)
+    let fraction = Float(half & 0x3FF)
+    switch exponent {
+    case 0: return sign * fraction * 0x1p-24
+    case 31: return fraction == 0 ? sign * .infinity : .nan
+    default:
+      return sign * (1 + fraction / 1024)
+        * Float(sign: .plus, exponent: exponent - 15, significand: 1)
+    }
+  }
+}
+
+extension StorageReference {
+  /// Decodes `('storage', torch.<Type>Storage, key, location, count[, view])`, the persistent
+  /// id `torch.save` writes for every storage.
+  static func persistentLoad(_ id: PickleValue) throws -> PickleValue {
+    guard case .tuple(let parts) = id, parts.count >= 5, case .string("storage") = parts[0],
+      case .global(_, let typeName) = parts[1], case .string(let key) = parts[2],
+      case .int(let count) = parts[4]
+    else {
+      throw PersistentIDError(reason: "unexpected persistent id")
+    }
+    guard let dtype = StorageType(rawValue: typeName) else {
+      throw PersistentIDError(reason: "unknown storage type \(typeName)")
+    }
+    if parts.count > 5, case .tuple = parts[5] {
+      throw PersistentIDError(reason: "storage views are not supported")
+    }
+    return .storage(StorageReference(key: key, dtype: dtype, count: count))
+  }
+}

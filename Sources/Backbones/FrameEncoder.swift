@@ -1,0 +1,151 @@
+import Dispatch
+import Foundation
+import NumericCore
+
+/// How the frames given to `FrameEncoder` are scaled.
+public enum FrameInput: Sendable {
+  /// RGB values 0...255, as decoded; the encoder applies its backbone's normalisation.
+  case pixelValues
+  /// Already the network's input (normalised), as reference fixtures are.
+  case normalized
+}
+
+/// Pooled features (and, for backbones with a classifier, class logits) of a batch of frames.
+public struct FrameEncoding: Sendable {
+  public let count: Int
+  public let featureCount: Int
+  /// `count × featureCount`, frame after frame.
+  public let features: [Float]
+  /// `count × classCount`, frame after frame; nil for backbones without a classifier.
+  public let logits: [Float]?
+
+  /// The feature vector of frame `index`.
+  public func feature(_ index: Int) -> ArraySlice<Float> {
+    features[(index * featureCount)..<((index + 1) * featureCount)]
+  }
+
+  /// The logits of frame `index`.
+  public func logits(_ index: Int) -> ArraySlice<Float>? {
+    guard let logits else { return nil }
+    let classes = logits.count / count
+    return logits[(index * classes)..<((index + 1) * classes)]
+  }
+}
+
+/// Turns frames into 1280-d feature vectors with a pretrained backbone.
+///
+/// Frames are `inputSize × inputSize` RGB, NHWC with interleaved channels (what VideoIO
+/// delivers), one after another. The weights are read, batch norms folded and everything packed
+/// once at creation; each worker thread has its own activation buffers, allocated once too.
+///
+/// Concurrency: an encoder is `Sendable` and may be shared between tasks, but one encoding
+/// runs at a time (an internal lock serialises calls), since each call already keeps `threads`
+/// cores busy by giving every worker its own frames. Create several encoders with fewer
+/// threads each to run batches side by side.
+public final class FrameEncoder: @unchecked Sendable {
+  public let backbone: BackboneID
+  /// Side of the square input frames, in pixels.
+  public let inputSize: Int
+  /// Length of each frame's feature vector.
+  public let featureCount: Int
+  /// Number of classes the backbone's classifier scores, if it has one.
+  public let classCount: Int?
+  /// Worker threads per call.
+  public let threads: Int
+  /// Multiply-adds per frame (convolutions and classifier), for throughput reports.
+  public let multiplyAddsPerFrame: Int
+
+  private let network: Network
+  private let lock = NSLock()
+  /// Guarded by `lock`.
+  private let workspaces: [Workspace]
+
+  /// Reads `checkpoint` (the backbone's published PyTorch weights) and builds the encoder.
+  public convenience init(backbone: BackboneID, checkpoint: URL, threads: Int? = nil)
+    throws(CheckpointError)
+  {
+    try self.init(
+      backbone: backbone, stateDict: TorchCheckpoint.load(contentsOf: checkpoint),
+      threads: threads)
+  }
+
+  /// Builds the encoder from an already-read state dict.
+  ///
+  /// - Parameter threads: worker threads per call; by default one per active processor.
+  public init(backbone: BackboneID, stateDict: StateDict, threads: Int? = nil)
+    throws(CheckpointError)
+  {
+    let network =
+      switch backbone {
+      case .mobilenetV2: try MobileNetV2.network(from: stateDict)
+      case .efficientnetLite0: try EfficientNetLite0.network(from: stateDict)
+      }
+    self.backbone = backbone
+    self.network = network
+    inputSize = network.inputSize
+    featureCount = network.featureCount
+    classCount = network.classifier?.outputChannels
+    multiplyAddsPerFrame = network.multiplyAdds
+    self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    workspaces = (0..<self.threads).map { _ in Workspace(network: network) }
+  }
+
+  /// Floats in one frame: `inputSize × inputSize × 3`.
+  public var valuesPerFrame: Int { inputSize * inputSize * 3 }
+
+  /// Encodes `count` frames stored one after another in `frames`.
+  public func encode(
+    frames: UnsafeBufferPointer<Float>, count: Int, input: FrameInput = .pixelValues
+  ) -> FrameEncoding {
+    precondition(frames.count == count * valuesPerFrame, "frames must be count × S × S × 3")
+    let featureCount = featureCount
+    let valuesPerFrame = valuesPerFrame
+    let features = [Float](unsafeUninitializedCapacity: count * featureCount) { buffer, filled in
+      guard let frames = frames.baseAddress, let features = buffer.baseAddress else { return }
+      // Each worker reads and writes only its own frames.
+      nonisolated(unsafe) let source = frames
+      nonisolated(unsafe) let target = features
+      lock.withLock {
+        let workers = min(threads, count)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+          for frame in stride(from: worker, to: count, by: workers) {
+            workspaces[worker].encode(
+              frame: source + frame * valuesPerFrame, normalized: input == .normalized,
+              feature: target + frame * featureCount)
+          }
+        }
+      }
+      filled = count * featureCount
+    }
+    return FrameEncoding(
+      count: count, featureCount: featureCount, features: features,
+      logits: network.classifier.map { classify(features, count: count, with: $0) })
+  }
+
+  /// Encodes `count` frames stored one after another in `frames`.
+  public func encode(frames: [Float], count: Int, input: FrameInput = .pixelValues)
+    -> FrameEncoding
+  {
+    frames.withUnsafeBufferPointer { encode(frames: $0, count: count, input: input) }
+  }
+
+  /// The `count × featureCount` pooled features of `count` RGB 0...255 frames.
+  public func features(frames: [Float], count: Int) -> [Float] {
+    encode(frames: frames, count: count).features
+  }
+
+  private func classify(_ features: [Float], count: Int, with classifier: PointwiseConvolution)
+    -> [Float]
+  {
+    let classes = classifier.outputChannels
+    return [Float](unsafeUninitializedCapacity: count * classes) { buffer, filled in
+      features.withUnsafeBufferPointer { source in
+        guard let input = source.baseAddress, let output = buffer.baseAddress else { return }
+        classifier.apply(
+          input: input, pixels: count, output: PixelLayout(compact: output, channels: classes),
+          activation: .identity)
+      }
+      filled = count * classes
+    }
+  }
+}

@@ -1,0 +1,144 @@
+/// A depthwise k×k convolution (one filter per channel, channel multiplier 1) with its bias and
+/// activation, vectorised over channels.
+///
+/// The input is read from a buffer that already holds the zero padding around the image (the
+/// layer before writes into its interior, see `PixelLayout`), so every output pixel runs the
+/// same loop with no bounds checks, and any padding (symmetric or TensorFlow's asymmetric
+/// "SAME") is only a matter of where the image sits in that buffer. Weights are packed as
+/// `[tap][channel]` so each tap is one vector load per 16 channels; four output pixels share
+/// each weight load.
+public struct DepthwiseConvolution: Sendable {
+  public let channels: Int
+  public let kernelSize: Int
+  public let stride: Int
+  private let taps: AlignedBuffer
+  private let bias: AlignedBuffer
+  private let paddedChannels: Int
+
+  /// - Parameters:
+  ///   - weights: `channels × kernelSize × kernelSize`, row-major (PyTorch's `[C, 1, k, k]`).
+  ///   - bias: `channels` values.
+  public init(weights: [Float], bias: [Float], channels: Int, kernelSize: Int, stride: Int) {
+    let area = kernelSize * kernelSize
+    precondition(weights.count == channels * area, "weight count mismatch")
+    precondition(bias.count == channels, "bias count mismatch")
+    self.channels = channels
+    self.kernelSize = kernelSize
+    self.stride = stride
+    paddedChannels = (channels + 15) / 16 * 16
+    let packed = AlignedBuffer(count: area * paddedChannels)
+    for channel in 0..<channels {
+      for tap in 0..<area {
+        packed.pointer[tap * paddedChannels + channel] = weights[channel * area + tap]
+      }
+    }
+    taps = packed
+    self.bias = AlignedBuffer(bias, count: paddedChannels)
+  }
+
+  /// Computes output rows `outputRows` (each `outputWidth` pixels).
+  ///
+  /// - Parameters:
+  ///   - input: the top-left corner of the padded input; output pixel (y, x) reads the
+  ///     `kernelSize × kernelSize` window whose corner is input pixel (y·stride, x·stride).
+  ///   - inputRowStride: floats from one padded input row to the next; pixels are `channels`
+  ///     floats apart.
+  ///   - output: where pixel (y, x) is pixel `y * outputWidth + x`; its rows must be
+  ///     `outputWidth` long (or the layout compact).
+  public func apply(
+    input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
+    output: PixelLayout, activation: Activation
+  ) {
+    for y in outputRows {
+      var cursor = PixelLayout.Cursor(output, at: y * outputWidth)
+      let row = Row(
+        input: input + y * stride * inputRowStride, rowStride: inputRowStride,
+        channels: channels, width: outputWidth, taps: UnsafePointer(taps.pointer),
+        tapStride: paddedChannels, bias: UnsafePointer(bias.pointer),
+        output: cursor.next(), activation: activation)
+      switch (kernelSize, stride) {
+      case (3, 1): row.run(kernelSize: 3, stride: 1)
+      case (3, 2): row.run(kernelSize: 3, stride: 2)
+      case (5, 1): row.run(kernelSize: 5, stride: 1)
+      case (5, 2): row.run(kernelSize: 5, stride: 2)
+      default: row.run(kernelSize: kernelSize, stride: stride)
+      }
+    }
+  }
+}
+
+/// One output row of a depthwise convolution.
+private struct Row {
+  let input: UnsafePointer<Float>
+  let rowStride: Int
+  let channels: Int
+  let width: Int
+  let taps: UnsafePointer<Float>
+  let tapStride: Int
+  let bias: UnsafePointer<Float>
+  let output: UnsafeMutablePointer<Float>
+  let activation: Activation
+
+  /// Called with literal sizes so the tap loops unroll.
+  @inline(__always)
+  func run(kernelSize k: Int, stride s: Int) {
+    let step = s * channels
+    var channel = 0
+    while channel + 16 <= channels {
+      let start = bias.vector(at: channel)
+      let corner = input + channel
+      let weights = taps + channel
+      var x = 0
+      while x + 4 <= width {
+        var a0 = start
+        var a1 = start
+        var a2 = start
+        var a3 = start
+        for ky in 0..<k {
+          let line = corner + ky * rowStride + x * step
+          for kx in 0..<k {
+            let weight = weights.vector(at: (ky * k + kx) * tapStride)
+            let pixel = line + kx * channels
+            a0.addProduct(pixel.vector(), weight)
+            a1.addProduct(pixel.vector(at: step), weight)
+            a2.addProduct(pixel.vector(at: 2 * step), weight)
+            a3.addProduct(pixel.vector(at: 3 * step), weight)
+          }
+        }
+        let target = output + x * channels + channel
+        target.store(activation.apply(a0))
+        target.store(activation.apply(a1), at: channels)
+        target.store(activation.apply(a2), at: 2 * channels)
+        target.store(activation.apply(a3), at: 3 * channels)
+        x += 4
+      }
+      while x < width {
+        var a0 = start
+        let line = corner + x * step
+        for ky in 0..<k {
+          for kx in 0..<k {
+            a0.addProduct(
+              (line + ky * rowStride + kx * channels).vector(),
+              weights.vector(at: (ky * k + kx) * tapStride))
+          }
+        }
+        (output + x * channels + channel).store(activation.apply(a0))
+        x += 1
+      }
+      channel += 16
+    }
+    for tail in channel..<channels {
+      for x in 0..<width {
+        var sum = bias[tail]
+        for ky in 0..<k {
+          for kx in 0..<k {
+            sum +=
+              input[ky * rowStride + x * step + kx * channels + tail]
+              * taps[(ky * k + kx) * tapStride + tail]
+          }
+        }
+        output[x * channels + tail] = activation.apply(sum)
+      }
+    }
+  }
+}

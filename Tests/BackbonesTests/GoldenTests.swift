@@ -1,0 +1,70 @@
+import Backbones
+import Foundation
+import Testing
+
+/// The reference fixtures: the float64 PyTorch outputs on the synthetic input.
+struct Golden: Decodable {
+  struct InputCheck: Decodable {
+    var sum_float64_of_float32_values: Double
+    var x_0_0_0_0: Double
+    var x_0_1_100_50: Double
+    var x_0_2_223_223: Double
+    var min: Double
+    var max: Double
+  }
+
+  var input_check: InputCheck
+  var feature: [Double]
+  var logits: [Double]?
+
+  static func load(_ name: String) throws -> Golden {
+    let url = try #require(
+      Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
+    return try JSONDecoder().decode(Golden.self, from: Data(contentsOf: url))
+  }
+}
+
+@Suite struct GoldenTests {
+  static let maxAbsolute = 1e-4
+  static let relativeL2 = 2e-5
+
+  @Test func syntheticFrameMatchesTheFixtureChecksums() throws {
+    let check = try Golden.load("efficientnet_lite0_synthetic").input_check
+    let frame = SyntheticFrame.values()
+    // NHWC: x[c][h][w] sits at (h * 224 + w) * 3 + c.
+    #expect(Double(frame[0]) == check.x_0_0_0_0)
+    #expect(Double(frame[(100 * 224 + 50) * 3 + 1]) == check.x_0_1_100_50)
+    #expect(Double(frame[(223 * 224 + 223) * 3 + 2]) == check.x_0_2_223_223)
+    #expect(Double(frame.min()!) == check.min)
+    #expect(Double(frame.max()!) == check.max)
+    let sum = frame.reduce(0.0) { $0 + Double($1) }
+    #expect(abs(sum - check.sum_float64_of_float32_values) < 1e-9)
+  }
+
+  @Test(arguments: [
+    (BackboneID.mobilenetV2, "mobilenetv2_bottleneck_synthetic"),
+    (BackboneID.efficientnetLite0, "efficientnet_lite0_synthetic"),
+  ])
+  func matchesReference(backbone: BackboneID, fixture: String) throws {
+    let golden = try Golden.load(fixture)
+    let encoder = try FrameEncoder(backbone: backbone, checkpoint: TestWeights.url(backbone))
+    // Three copies: every worker runs a frame, and one runs two in a row on reused buffers.
+    let frame = SyntheticFrame.values()
+    let encoding = encoder.encode(frames: frame + frame + frame, count: 3, input: .normalized)
+    for index in 0..<3 {
+      let error = VectorError(encoding.feature(index), reference: golden.feature)
+      #expect(error.maxAbsolute <= Self.maxAbsolute, "feature of frame \(index): \(error)")
+      #expect(error.relativeL2 <= Self.relativeL2, "feature of frame \(index): \(error)")
+    }
+    guard let expectedLogits = golden.logits else {
+      #expect(encoding.logits == nil)
+      return
+    }
+    let logits = try #require(encoding.logits(0))
+    let error = VectorError(logits, reference: expectedLogits)
+    #expect(error.maxAbsolute <= Self.maxAbsolute, "logits: \(error)")
+    #expect(error.relativeL2 <= Self.relativeL2, "logits: \(error)")
+    #expect(topIndices(Array(logits), k: 5) == topIndices(expectedLogits, k: 5))
+    #expect(topIndices(expectedLogits, k: 5) == [906, 741, 398, 599, 766])
+  }
+}
