@@ -99,7 +99,7 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
   }
 
   /// The network this config trains for `inputWidth`-d features and `classes` classes.
-  func architecture(inputWidth: Int, classes: Int) -> Architecture {
+  public func architecture(inputWidth: Int, classes: Int) -> Architecture {
     let hp = hyperparameters
     var layers: [LayerSpec] = []
     func dropout(_ rate: Double) {

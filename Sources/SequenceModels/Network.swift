@@ -39,7 +39,7 @@ struct ParameterLayout: Equatable, Sendable {
 }
 
 /// One stage of an architecture.
-enum LayerSpec: Equatable, Sendable {
+public enum LayerSpec: Equatable, Sendable {
   case dense(outputs: Int, relu: Bool)
   case dropout(rate: Float)
   case gru(hidden: Int, returnSequences: Bool, bidirectional: Bool)
@@ -49,19 +49,58 @@ enum LayerSpec: Equatable, Sendable {
 
 /// Where the loss is taken: on one output per clip, or on every valid frame (whose
 /// probabilities are then averaged into the clip's).
-enum Head: Equatable, Sendable {
+public enum Head: Equatable, Sendable {
   case clip
   case frames
 }
 
 /// A network's stages, the width of its input and its head.
-struct Architecture: Equatable, Sendable {
-  var inputWidth: Int
-  var layers: [LayerSpec]
-  var head: Head
+public struct Architecture: Equatable, Sendable {
+  public var inputWidth: Int
+  public var layers: [LayerSpec]
+  public var head: Head
 
-  /// The parameter tensors, in the order the network uses them.
+  public init(inputWidth: Int, layers: [LayerSpec], head: Head) {
+    self.inputWidth = inputWidth
+    self.layers = layers
+    self.head = head
+  }
+
   var parameterLayout: ParameterLayout { Network(self).layout }
+
+  /// The parameter tensors, in the order of the flat parameter array.
+  public var parameterSpecs: [ParameterSpec] { parameterLayout.specs }
+
+  /// Keras-style initial parameters, as one flat array.
+  public func initialParameters(seed: UInt64) -> [Float] {
+    Network(self).initialParameters(seed: seed)
+  }
+
+  /// The training loss of one batch and its gradient with respect to the flat parameter
+  /// array: exactly the trainer's step, single-threaded, on features used as given (no
+  /// standardisation). With a `dropoutSeed` dropout is active with that seed's masks.
+  public func lossAndGradient(
+    parameters: [Float], clips: [SequenceClip], classes: Int, classWeights: [Float]? = nil,
+    labelSmoothing: Double = 0, dropoutSeed: UInt64? = nil
+  ) -> (loss: Double, gradient: [Float]) {
+    let worker = Worker(architecture: self, classes: classes)
+    worker.load(
+      clips,
+      standardizer: Standardizer(
+        mean: [Float](repeating: 0, count: inputWidth),
+        std: [Float](repeating: 1, count: inputWidth)))
+    let weights = clips.map { classWeights?[$0.label] ?? 1 }
+    let total = weights.reduce(0, +)
+    return parameters.withUnsafeBufferPointer { p in
+      worker.forward(
+        parameters: p.baseAddress!, training: dropoutSeed != nil, dropoutSeed: dropoutSeed ?? 0)
+      let loss = worker.backward(
+        parameters: p.baseAddress!, clipWeights: weights.map { $0 / total },
+        smoothing: Float(labelSmoothing))
+      let count = worker.network.layout.count
+      return (loss, Array(UnsafeBufferPointer(start: worker.gradients.pointer, count: count)))
+    }
+  }
 }
 
 /// Layer objects bound to their parameter ranges, plus their activation buffers. Each worker

@@ -2,24 +2,38 @@ import Foundation
 
 /// Adam with Keras' update rule and defaults (lr 1e-3, β 0.9 / 0.999, ε 1e-7), decoupled weight
 /// decay on kernels (Keras 3 / AdamW: `θ -= lr · decay · θ` before the step).
-struct Adam {
-  var learningRate: Float
-  var beta1: Float = 0.9
-  var beta2: Float = 0.999
-  var epsilon: Float = 1e-7
-  var weightDecay: Float = 0
+public struct Adam: Sendable {
+  public var learningRate: Float
+  public var beta1: Float = 0.9
+  public var beta2: Float = 0.999
+  public var epsilon: Float = 1e-7
+  public var weightDecay: Float = 0
   private var m: [Float]
   private var v: [Float]
   private var step = 0
   /// Ranges of the flat parameter array that weight decay applies to.
   private let decaying: [Range<Int>]
 
-  init(learningRate: Float, weightDecay: Float, layout: ParameterLayout) {
+  /// An optimizer for `count` parameters; weight decay applies to the `decaying` ranges.
+  public init(
+    count: Int, learningRate: Float = 1e-3, weightDecay: Float = 0, decaying: [Range<Int>] = []
+  ) {
     self.learningRate = learningRate
     self.weightDecay = weightDecay
-    m = [Float](repeating: 0, count: layout.count)
-    v = [Float](repeating: 0, count: layout.count)
-    decaying = layout.specs.filter(\.decays).map { $0.offset..<($0.offset + $0.count) }
+    m = [Float](repeating: 0, count: count)
+    v = [Float](repeating: 0, count: count)
+    self.decaying = decaying
+  }
+
+  init(learningRate: Float, weightDecay: Float, layout: ParameterLayout) {
+    self.init(
+      count: layout.count, learningRate: learningRate, weightDecay: weightDecay,
+      decaying: layout.specs.filter(\.decays).map { $0.offset..<($0.offset + $0.count) })
+  }
+
+  /// One step: `parameters -= update(gradients)`.
+  public mutating func update(_ parameters: inout [Float], gradients: [Float]) {
+    gradients.withUnsafeBufferPointer { update(&parameters, gradients: $0.baseAddress!) }
   }
 
   mutating func update(_ parameters: inout [Float], gradients: UnsafePointer<Float>) {
@@ -50,6 +64,13 @@ struct Adam {
 
 /// Scales `gradients` so that their global L2 norm is at most `maximum`; returns the norm
 /// before clipping.
+@discardableResult
+public func clipGlobalNorm(_ gradients: inout [Float], maximum: Float) -> Float {
+  gradients.withUnsafeMutableBufferPointer {
+    clipGlobalNorm($0.baseAddress!, count: $0.count, maximum: maximum)
+  }
+}
+
 @discardableResult
 func clipGlobalNorm(_ gradients: UnsafeMutablePointer<Float>, count: Int, maximum: Float)
   -> Float
