@@ -52,7 +52,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI"]),
+    .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI", "Pipeline"]),
   ],
   swiftLanguageModes: [.v6]
 )
