@@ -16,6 +16,10 @@ final class DecodeSession {
   /// Damage seen in the stream whose consequence (mid-stream or cut-off end) is not known yet.
   private var pendingDamage: String?
 
+  /// True while damage is pending: frames decoded now may be broken by it, and it will be
+  /// reported once it is known whether the stream goes on.
+  var awaitsDamageVerdict: Bool { pendingDamage != nil }
+
   /// Opens `path` and a decoder for its best video stream, classifying any failure.
   init(path: String, threads: Int) throws(VideoError) {
     self.path = path

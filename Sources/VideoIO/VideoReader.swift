@@ -139,7 +139,8 @@ public final class VideoReader {
       state.position = index
       guard let wanted = state.cursor.current, index >= wanted else { continue }
       try keep(
-        frame, index: index, clock: clock, converter: converter, state: &state, batch: &batch)
+        frame, index: index, clock: clock, converter: converter, bestEffort: bestEffort,
+        state: &state, batch: &batch)
     }
   }
 
@@ -192,11 +193,23 @@ public final class VideoReader {
   }
 
   /// Converts the frame into the batch for every target it satisfies (more than one only when
-  /// timestamps skip a frame slot).
+  /// timestamps skip a frame slot). A frame the decoder had to patch up (concealed errors) is
+  /// damage: thrown, or with `bestEffort` kept and noted; unless it comes from a packet already
+  /// known to be damaged, which is reported on its own (as a cut-off end, typically).
   private func keep(
     _ frame: UnsafeMutablePointer<AVFrame>, index: Int, clock: StreamClock,
-    converter: FrameConverter, state: inout PassState, batch: inout FrameBatch
+    converter: FrameConverter, bestEffort: Bool, state: inout PassState,
+    batch: inout FrameBatch
   ) throws(VideoError) {
+    let damaged =
+      frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0
+    if damaged && !session.awaitsDamageVerdict {
+      let error = VideoError.decodeFailed(
+        path: url.path, reason: "frame \(index) is damaged (the decoder concealed errors)",
+        framesDecoded: batch.statistics.decodedFrames)
+      if !bestEffort { throw error }
+      if batch.issue == nil { batch.issue = error }
+    }
     let seconds = clock.seconds(of: frame, index: index)
     guard converter.append(frame, index: index, timestamp: seconds, to: &batch) else {
       throw .decodeFailed(
