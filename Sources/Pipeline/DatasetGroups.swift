@@ -8,6 +8,8 @@ import Foundation
 /// the file name, then against the path within the dataset.
 public struct GroupKeyRule: Sendable {
   private let patterns: [(regex: NSRegularExpression, prefix: String)]
+  /// True for a caller's pattern, which then also overrides a manifest's group column.
+  public let isCustom: Bool
 
   /// UCF101 and KTH naming.
   public static let builtIn = GroupKeyRule(patterns: [
@@ -17,6 +19,7 @@ public struct GroupKeyRule: Sendable {
 
   private init(patterns: [(regex: NSRegularExpression, prefix: String)]) {
     self.patterns = patterns
+    isCustom = false
   }
 
   /// A rule from a regular expression (ICU syntax) whose first capture group is the key.
@@ -31,6 +34,7 @@ public struct GroupKeyRule: Sendable {
       throw .badGroupPattern(pattern: pattern, reason: "it needs a capture group, e.g. (\\d+)")
     }
     patterns = [(regex, "")]
+    isCustom = true
   }
 
   /// The group key of the file at `relativePath` (inside the dataset), or nil.

@@ -175,7 +175,7 @@ struct DatasetScanner {
       } else if !Self.isVideo(file.lastPathComponent) {
         skipped.append(SkippedFile(path: path, reason: .notVideo))
       } else if !options.probe, let status = row.status, !status.isEmpty, status != "ok" {
-        let group = row.group ?? options.groups.group(forPath: path)
+        let group = groupKey(path: path, stated: row.group)
         unreadable.append(
           UnreadableFile(path: path, label: label, split: split, group: group, reason: status))
       } else {
@@ -208,7 +208,7 @@ struct DatasetScanner {
   private mutating func admit(
     _ file: URL, path: String, label: String, split: DatasetSplit, group: String?
   ) {
-    let group = group.flatMap { $0.isEmpty ? nil : $0 } ?? options.groups.group(forPath: path)
+    let group = groupKey(path: path, stated: group)
     var info: VideoInfo?
     var failure: VideoError?
     if options.probe {
@@ -228,6 +228,12 @@ struct DatasetScanner {
       clips.append(
         Clip(url: file, path: path, label: label, split: split, group: group, info: info))
     }
+  }
+
+  /// A manifest's group column counts unless the caller gave a pattern of their own.
+  private func groupKey(path: String, stated: String?) -> String? {
+    if let stated, !options.groups.isCustom { return stated }
+    return options.groups.group(forPath: path)
   }
 
   /// Without probing, only what the file system says: the file exists and is not empty.

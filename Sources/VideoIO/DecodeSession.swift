@@ -16,6 +16,10 @@ final class DecodeSession {
   /// Damage seen in the stream whose consequence (mid-stream or cut-off end) is not known yet.
   private var pendingDamage: String?
 
+  /// True while damage is pending: frames decoded now may be broken by it, and it will be
+  /// reported once it is known whether the stream goes on.
+  var awaitsDamageVerdict: Bool { pendingDamage != nil }
+
   /// Opens `path` and a decoder for its best video stream, classifying any failure.
   init(path: String, threads: Int) throws(VideoError) {
     self.path = path
@@ -234,8 +238,12 @@ final class DecodeSession {
       if received >= 0 { return frame }
       if received == FFmpeg.eof { return nil }
       if received != FFmpeg.again {
+        // FFmpeg drops the frame that failed; the next call moves on to the following one.
+        if draining {
+          try onDamage(FFmpeg.reason(received), true)
+          continue
+        }
         pendingDamage = pendingDamage ?? FFmpeg.reason(received)
-        if draining { continue }
       }
       FFmpeg.clearLastError()
       let read = av_read_frame(format, packet)
@@ -274,6 +282,19 @@ final class DecodeSession {
     draining = false
     pendingDamage = nil
     return true
+  }
+
+  /// Makes the container load its keyframe index when it only indexes what it has read so far
+  /// (Matroska reads its cues, at the end of the file, on the first seek): an index that stops
+  /// before `middle` triggers a seek to `start` before anything is decoded.
+  func loadKeyframeIndex(start: Int64, middle: Int64) {
+    let count = avformat_index_get_entries_count(stream)
+    if count > 0, let last = avformat_index_get_entry(stream, count - 1),
+      last.pointee.timestamp >= middle
+    {
+      return
+    }
+    _ = seek(toTimestamp: start)
   }
 
   /// The timestamp of the last keyframe at or before `timestamp`, from the container's index;

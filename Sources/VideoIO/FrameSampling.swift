@@ -9,7 +9,7 @@ public enum FrameSampling: Sendable, Hashable, Codable {
   case uniform(Int)
   /// The first `n` frames, as the classic Keras video pipeline reads them.
   case first(Int)
-  /// Frames 0, k, 2k, ... to the end of the clip.
+  /// Frames 0, k, 2k, ... to the end of the clip (k below 1 counts as 1).
   case everyNth(Int)
   /// Every frame.
   case all

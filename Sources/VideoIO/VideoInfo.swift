@@ -7,7 +7,8 @@ public struct VideoInfo: Sendable, Hashable, Codable {
   /// Number of frames: the container's count when it states one, else duration × frame rate.
   public var frameCount: Int
   /// True when `frameCount` comes from the container, false when it is an estimate. A stated
-  /// count can still be wrong in damaged files; sampling checks it against the stream.
+  /// count can still be wrong (broken muxers, cut files): sampling notices a stream that ends
+  /// before it and places its samples again over the frames that exist.
   public var frameCountIsExact: Bool
   /// Width of the upright picture (after `rotation`), in pixels.
   public var width: Int

@@ -94,73 +94,132 @@ public final class VideoReader {
   /// keyframe interval of common encoders, so it lands after the decoder's position.
   private static let blindSeekDistance = 300
 
+  /// Where one pass stands: the targets still wanted and the decoder's position.
+  private struct PassState {
+    var cursor: SamplingPlan.Cursor
+    /// Index of the last decoded frame.
+    var position = -1
+    /// After a seek, frame indices come from timestamps instead of counting.
+    var timed = false
+    var seekable = true
+    /// The next decoded frame is the first after a seek.
+    var justSeeked = false
+  }
+
   /// Decodes the clip once from the start, keeping the plan's frames. Returns the number of
   /// frames in the stream when the pass reached its end, nil when it stopped early.
   private func pass(
     _ plan: SamplingPlan, size: Int, bestEffort: Bool, into batch: inout FrameBatch
   ) throws(VideoError) -> Int? {
-    let session = self.session
     let clock = StreamClock(session.stream, frameRate: info.frameRate)
     let converter = FrameConverter(size: size, rotation: info.rotation)
-    var cursor = SamplingPlan.Cursor(plan.targets)
-    var position = -1
-    var timed = false
-    var seekable = true
-    var justSeeked = false
-    let path = url.path
-
+    var state = PassState(cursor: SamplingPlan.Cursor(plan.targets))
+    if plan.assumedFrameCount > Self.blindSeekDistance {
+      session.loadKeyframeIndex(
+        start: clock.start, middle: clock.timestamp(ofIndex: plan.assumedFrameCount / 2))
+    }
     while true {
-      let target = cursor.current
+      let target = state.cursor.current
       if target == nil && !plan.countsToEnd { return nil }
-      let goal = target ?? plan.assumedFrameCount - 1
-      if seekable, shouldSeek(from: position, to: goal, clock: clock) {
-        if session.seek(toTimestamp: clock.timestamp(ofIndex: goal)) {
-          (timed, justSeeked) = (true, true)
-          batch.statistics.seeks += 1
-        } else {
-          seekable = false
-        }
+      // With every target taken, only the end of the stream is still of interest.
+      seekIfWorthwhile(
+        to: target ?? plan.assumedFrameCount - 1, state: &state, clock: clock, batch: &batch)
+      guard let frame = try decodeNext(bestEffort: bestEffort, into: &batch) else {
+        return state.position + 1
       }
-      let decoded = batch.statistics.decodedFrames
-      let frame = try session.nextFrame { (reason, atEnd) throws(VideoError) in
-        let error: VideoError =
-          atEnd
-          ? .truncated(
-            path: path, reason: "the stream breaks off after \(decoded) frames (\(reason))")
-          : .decodeFailed(path: path, reason: reason, framesDecoded: decoded)
-        if !bestEffort { throw error }
-        if batch.issue == nil { batch.issue = error }
+      var index = state.position + 1
+      if state.timed, let stamped = clock.index(of: frame) {
+        index = state.justSeeked ? stamped : max(stamped, state.position + 1)
       }
-      guard let frame else { return position + 1 }
-      batch.statistics.decodedFrames += 1
-
-      var index = position + 1
-      if timed, let stamped = clock.index(of: frame) {
-        index = justSeeked ? stamped : max(stamped, position + 1)
-      }
-      if justSeeked, let target, index > target {
-        // The seek landed past the target (an imprecise index): decode from the start instead.
-        seekable = false
-        timed = false
-        position = -1
-        _ = session.seek(toTimestamp: clock.start)
+      if state.justSeeked, let target, index > target {
+        try restartFromBeginning(&state, clock: clock, batch: batch)
         continue
       }
-      justSeeked = false
-      position = index
-      guard let wanted = cursor.current, index >= wanted else { continue }
-      guard
-        converter.append(
-          frame, index: index, timestamp: clock.seconds(of: frame, index: index), to: &batch)
-      else {
-        throw .decodeFailed(
-          path: path, reason: "frame \(index) cannot be converted to RGB", framesDecoded: decoded)
-      }
-      cursor.advance()
-      while let next = cursor.current, next <= index {
-        batch.repeatLastFrame()
-        cursor.advance()
-      }
+      state.justSeeked = false
+      state.position = index
+      guard let wanted = state.cursor.current, index >= wanted else { continue }
+      try keep(
+        frame, index: index, clock: clock, converter: converter, bestEffort: bestEffort,
+        state: &state, batch: &batch)
+    }
+  }
+
+  private func seekIfWorthwhile(
+    to goal: Int, state: inout PassState, clock: StreamClock, batch: inout FrameBatch
+  ) {
+    guard state.seekable, shouldSeek(from: state.position, to: goal, clock: clock) else { return }
+    if session.seek(toTimestamp: clock.timestamp(ofIndex: goal)) {
+      state.timed = true
+      state.justSeeked = true
+      batch.statistics.seeks += 1
+    } else {
+      state.seekable = false
+    }
+  }
+
+  /// The next frame; damage is thrown, or with `bestEffort` noted in the batch and stepped over.
+  private func decodeNext(
+    bestEffort: Bool, into batch: inout FrameBatch
+  ) throws(VideoError) -> UnsafeMutablePointer<AVFrame>? {
+    let path = url.path
+    let decoded = batch.statistics.decodedFrames
+    let frame = try session.nextFrame { (reason, atEnd) throws(VideoError) in
+      let error: VideoError =
+        atEnd
+        ? .truncated(
+          path: path, reason: "the stream breaks off after \(decoded) frames (\(reason))")
+        : .decodeFailed(path: path, reason: reason, framesDecoded: decoded)
+      if !bestEffort { throw error }
+      if batch.issue == nil { batch.issue = error }
+    }
+    if frame != nil { batch.statistics.decodedFrames += 1 }
+    return frame
+  }
+
+  /// A seek landed past its target (an imprecise index): decode from the start, counting,
+  /// without further seeks.
+  private func restartFromBeginning(
+    _ state: inout PassState, clock: StreamClock, batch: FrameBatch
+  ) throws(VideoError) {
+    guard session.seek(toTimestamp: clock.start) else {
+      throw .decodeFailed(
+        path: url.path, reason: "cannot seek back to the start",
+        framesDecoded: batch.statistics.decodedFrames)
+    }
+    state.seekable = false
+    state.timed = false
+    state.justSeeked = false
+    state.position = -1
+  }
+
+  /// Converts the frame into the batch for every target it satisfies (more than one only when
+  /// timestamps skip a frame slot). A frame the decoder had to patch up (concealed errors) is
+  /// damage: thrown, or with `bestEffort` kept and noted; unless it comes from a packet already
+  /// known to be damaged, which is reported on its own (as a cut-off end, typically).
+  private func keep(
+    _ frame: UnsafeMutablePointer<AVFrame>, index: Int, clock: StreamClock,
+    converter: FrameConverter, bestEffort: Bool, state: inout PassState,
+    batch: inout FrameBatch
+  ) throws(VideoError) {
+    let damaged =
+      frame.pointee.decode_error_flags != 0 || frame.pointee.flags & AV_FRAME_FLAG_CORRUPT != 0
+    if damaged && !session.awaitsDamageVerdict {
+      let error = VideoError.decodeFailed(
+        path: url.path, reason: "frame \(index) is damaged (the decoder concealed errors)",
+        framesDecoded: batch.statistics.decodedFrames)
+      if !bestEffort { throw error }
+      if batch.issue == nil { batch.issue = error }
+    }
+    let seconds = clock.seconds(of: frame, index: index)
+    guard converter.append(frame, index: index, timestamp: seconds, to: &batch) else {
+      throw .decodeFailed(
+        path: url.path, reason: "frame \(index) cannot be converted to RGB",
+        framesDecoded: batch.statistics.decodedFrames)
+    }
+    state.cursor.advance()
+    while let next = state.cursor.current, next <= index {
+      batch.repeatLastFrame()
+      state.cursor.advance()
     }
   }
 

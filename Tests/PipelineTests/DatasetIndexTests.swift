@@ -149,6 +149,10 @@ import Testing
     #expect(reread.clips.map(\.split) == index.clips.map(\.split))
     #expect(reread.clips.map(\.group) == index.clips.map(\.group))
     #expect(reread.unreadable.map(\.reason) == index.unreadable.map(\.reason))
+
+    let regrouped = try DatasetIndex(
+      root: manifest, options: .init(groups: try GroupKeyRule(pattern: #"_(c\d+)\."#)))
+    #expect(regrouped.clips.first { $0.path == "train/Walk/v_Walk_g01_c01.avi" }?.group == "c01")
   }
 
   @Test func unprobedManifestHasTheFourColumns() throws {

@@ -115,6 +115,22 @@ enum FFmpegTool {
     }
   }
 
+  /// Whether the tool's FFmpeg build has the encoder `name`.
+  static func hasEncoder(_ name: String) throws -> Bool {
+    let process = Process()
+    let output = Pipe()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ffmpeg", "-hide_banner", "-encoders"]
+    process.standardOutput = output
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    let listing = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return listing.split(separator: "\n").contains {
+      $0.split(separator: " ").dropFirst().first == Substring(name)
+    }
+  }
+
   struct ToolFailure: Error, CustomStringConvertible {
     var arguments: [String]
     var status: Int32

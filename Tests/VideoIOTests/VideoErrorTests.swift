@@ -101,6 +101,36 @@ import VideoIO
     #expect(sampled.frameIndices.allSatisfy { $0 < kept.count })
   }
 
+  @Test func damageMidStreamFailsStrictReadsAndIsSteppedOverByBestEffort() throws {
+    let scratch = try Scratch()
+    let url = try scratch.stillClip("damaged.avi", frames: 60, width: 64, height: 48) { x, y in
+      (UInt8((x * 7 + y * 3) % 256), UInt8((x * y) % 256), UInt8(y * 5 % 256))
+    }
+    var bytes = [UInt8](try Data(contentsOf: url))
+    var generator = SplitMix(seed: 3)
+    for i in (bytes.count / 2)..<(bytes.count / 2 + 300) {
+      bytes[i] = UInt8.random(in: 0...255, using: &generator)
+    }
+    try Data(bytes).write(to: url)
+    let reader = try VideoReader(url: url)
+    do {
+      _ = try reader.read(.all, size: 8)
+      Issue.record("a damaged frame should fail a strict read")
+    } catch {
+      guard case .decodeFailed(let path, _, let decoded) = error else {
+        Issue.record("unexpected \(error)")
+        return
+      }
+      #expect(path == url.path && decoded > 0 && decoded < 60)
+    }
+    let kept = try reader.read(.all, size: 8, bestEffort: true)
+    #expect(kept.count == 60)
+    guard case .decodeFailed = kept.issue else {
+      Issue.record("best effort should note the damage, not \(String(describing: kept.issue))")
+      return
+    }
+  }
+
   @Test func audioOnlyFileHasNoVideoStream() throws {
     let scratch = try Scratch()
     let url = scratch.url("tone.wav")
