@@ -82,20 +82,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     classWeighting = .uniform
     self.seed = seed
     threads = min(ProcessInfo.processInfo.activeProcessorCount, 8)
-    switch model {
-    case .seedGRU:
-      epochs = 100
-      patience = 15
-      clipNorm = nil
-    case .gru, .lstm:
-      epochs = 60
-      patience = 10
-      clipNorm = 1
-    case .frameAverage, .meanPool:
-      epochs = 100
-      patience = 10
-      clipNorm = nil
-    }
+    epochs = 300
+    patience = 20
+    clipNorm = model == .gru || model == .lstm ? 1 : nil
   }
 
   /// The network this config trains for `inputWidth`-d features and `classes` classes.

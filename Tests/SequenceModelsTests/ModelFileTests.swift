@@ -143,7 +143,9 @@ import Testing
       ),
       (
         "missing weights",
-        { try FileManager.default.removeItem(at: $0.appendingPathComponent("weights.safetensors")) },
+        {
+          try FileManager.default.removeItem(at: $0.appendingPathComponent("weights.safetensors"))
+        },
         "weights.safetensors: no such file"
       ),
       (
@@ -164,7 +166,8 @@ import Testing
         "corrupt weights: truncated"
       ),
       (
-        "missing tensor", { try Self.rewriteWeights($0) { header, _ in header["0.gru.forward.bias"] = nil } },
+        "missing tensor",
+        { try Self.rewriteWeights($0) { header, _ in header["0.gru.forward.bias"] = nil } },
         "missing tensor 0.gru.forward.bias"
       ),
       (

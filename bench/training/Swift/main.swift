@@ -2,6 +2,7 @@
 // the set to disk, so that bench/training/torch_peer.py trains the same models on the same data.
 //
 //     vidi-bench-training OUT_DIR [--epochs N] [--threads N] [--models seed-gru,gru]
+//     vidi-bench-training tune [NAME_FILTER]     (see Tuning.swift)
 
 import Foundation
 import SequenceModels
@@ -26,7 +27,8 @@ struct Options {
       switch flag {
       case "--epochs": epochs = Int(value) ?? 0
       case "--threads": threads = Int(value) ?? 0
-      case "--models": models = value.split(separator: ",").compactMap { ModelKind(rawValue: String($0)) }
+      case "--models":
+        models = value.split(separator: ",").compactMap { ModelKind(rawValue: String($0)) }
       default: throw usage
       }
     }
@@ -83,6 +85,10 @@ func write(_ dataset: SequenceDataset, to folder: URL) throws {
 }
 
 do {
+  if CommandLine.arguments.dropFirst().first == "tune" {
+    try Tuning.run(filter: CommandLine.arguments.dropFirst(2).first, threads: 2)
+    exit(0)
+  }
   let options = try Options(Array(CommandLine.arguments.dropFirst()))
   try FileManager.default.createDirectory(at: options.output, withIntermediateDirectories: true)
   let dataset = makeDataset()
