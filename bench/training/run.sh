@@ -50,5 +50,6 @@ print(f"| --- | ---: | ---: | ---: |")
 for r in swift["results"]:
     t = peer[r["model"]]["seconds_per_epoch"]
     v = r["seconds_per_epoch"]
-    print(f"| {r['model']} (hidden {r['hidden']}) | {v:.3f} | {t:.3f} | {t / v:.1f}x |")
+    name = f"{r['model']} (hidden {r['hidden']}, input dropout {r['input_dropout']})"
+    print(f"| {name} | {v:.3f} | {t:.3f} | {t / v:.1f}x |")
 PY

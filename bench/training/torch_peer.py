@@ -32,17 +32,21 @@ class SeedGRU(nn.Module):
 
 
 class GRUClassifier(nn.Module):
-    """GRU(hidden) x layers -> Dropout -> Dense(classes), as Vidi's `gru`."""
+    """Dropout -> GRU(hidden) x layers -> Dropout -> Dense(classes), as Vidi's `gru`."""
 
-    def __init__(self, dim, classes, hidden, layers, dropout):
+    def __init__(self, dim, classes, hidden, layers, dropout, input_dropout, bidirectional):
         super().__init__()
+        self.input_dropout = nn.Dropout(input_dropout)
         self.gru = nn.GRU(dim, hidden, num_layers=layers, batch_first=True,
-                          dropout=dropout if layers > 1 else 0.0)
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, classes))
+                          dropout=dropout if layers > 1 else 0.0, bidirectional=bidirectional)
+        width = hidden * (2 if bidirectional else 1)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, classes))
+        self.bidirectional = bidirectional
 
     def forward(self, x):
-        _, h = self.gru(x)
-        return self.head(h[-1])
+        _, h = self.gru(self.input_dropout(x))
+        last = torch.cat([h[-2], h[-1]], dim=1) if self.bidirectional else h[-1]
+        return self.head(last)
 
 
 def main(folder):
@@ -63,7 +67,8 @@ def main(folder):
             model = SeedGRU(shape[2], spec["classes"])
         else:
             model = GRUClassifier(shape[2], spec["classes"], entry["hidden"], entry["layers"],
-                                  entry["dropout"])
+                                  entry["dropout"], entry["input_dropout"],
+                                  entry["bidirectional"])
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
         loss_fn = nn.CrossEntropyLoss()
         batch = entry["batch_size"]

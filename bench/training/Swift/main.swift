@@ -108,6 +108,7 @@ do {
       "model": kind.rawValue, "seconds_per_epoch": median,
       "final_loss": model.training.history.last!.loss,
       "hidden": hp.hiddenSize, "layers": hp.layers, "dropout": hp.dropout,
+      "input_dropout": hp.inputDropout, "bidirectional": hp.bidirectional,
       "clip_norm": config.clipNorm ?? 0, "batch_size": config.batchSize,
     ])
     print("swift \(kind.rawValue): \(String(format: "%.3f", median)) s/epoch")
