@@ -37,12 +37,17 @@ public struct Shard: Sendable, Hashable, Codable {
 
   /// Whether `clip` is in this shard.
   public func contains(_ clip: Clip) -> Bool {
-    count == 1 || Self.index(ofPath: clip.path, count: count) == index
+    contains(path: clip.path)
+  }
+
+  /// Whether the file at `path` (relative to the dataset folder) is in this shard.
+  public func contains(path: String) -> Bool {
+    count == 1 || Self.index(ofPath: path, count: count) == index
   }
 
   /// The clips of this shard, in their given order.
   public func select(_ clips: [Clip]) -> [Clip] {
-    clips.filter(contains)
+    clips.filter { contains($0) }
   }
 }
 

@@ -67,13 +67,18 @@ struct Extract: ParsableCommand {
     do {
       let index = try DatasetIndex(root: URL(fileURLWithPath: dataset))
       guard index.isUsable else { throw DatasetError.noClips(path: index.root.path) }
-      let clips = (shard ?? .all).select(index.clips)
+      let part = shard ?? .all
+      let clips = part.select(index.clips)
+      // Files the index already found unusable (empty, vanished) count as failed clips.
+      let unusable = index.unreadable.filter { part.contains(path: $0.path) }.map {
+        ClipFailure(path: $0.path, reason: $0.reason)
+      }
       let setup = Setup(
         options: FeatureOptions(backbone: backbone, frames: frames, sampling: sampling),
         views: augment == .flip ? [.original, .flipped] : [.original],
         cache: FeatureCache(
           directory: cache.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()),
-        shard: shard)
+        shard: shard, unusable: unusable)
       if status {
         try reportStatus(of: clips, setup)
       } else {
@@ -94,6 +99,8 @@ struct Extract: ParsableCommand {
     var views: [FeatureView]
     var cache: FeatureCache
     var shard: Shard?
+    /// Indexed files that cannot be clips at all, reported with the failed ones.
+    var unusable: [ClipFailure]
 
     var heading: String {
       "\(cache.directory.path) (\(options.summary); views: "
@@ -111,11 +118,12 @@ struct Extract: ParsableCommand {
       print(try Console.json(StatusReport(status, setup)))
       return
     }
+    let failures = setup.unusable + status.failures
     print("Feature cache \(setup.heading)")
     print(
-      "\(status.total) clips: \(status.cached) cached, \(status.missing) missing, "
-        + "\(status.failed) failed")
-    for failure in status.failures { print("  failed: \(failure.path): \(failure.reason)") }
+      "\(status.total + setup.unusable.count) clips: \(status.cached) cached, "
+        + "\(status.missing) missing, \(failures.count) failed")
+    for failure in failures { print("  failed: \(failure.path): \(failure.reason)") }
   }
 
   private struct StatusReport: Encodable {
@@ -129,9 +137,9 @@ struct Extract: ParsableCommand {
     init(_ status: ExtractionStatus, _ setup: Setup) {
       cached = status.cached
       missing = status.missing
-      failed = status.failed
-      total = status.total
-      failures = status.failures
+      failures = setup.unusable + status.failures
+      failed = failures.count
+      total = status.total + setup.unusable.count
       settings = Settings(setup)
     }
   }
@@ -149,16 +157,17 @@ struct Extract: ParsableCommand {
       display.close()
       throw error
     }
-    for failure in summary.failures { Console.failure("\(failure.path): \(failure.reason)") }
+    let failures = setup.unusable + summary.failures
+    for failure in failures { Console.failure("\(failure.path): \(failure.reason)") }
     if json {
       print(try Console.json(ExtractReport(summary, setup)))
     } else {
       printSummary(summary, setup)
     }
-    if summary.failed > 0 {
+    if !failures.isEmpty {
       Console.failure(
-        "warning: \(summary.failed) of \(summary.total) clips could not be extracted "
-          + "(listed above); the others are cached")
+        "warning: \(failures.count) of \(summary.total + setup.unusable.count) clips could not "
+          + "be extracted (listed above); the others are cached")
     }
   }
 
@@ -166,8 +175,8 @@ struct Extract: ParsableCommand {
     let stages = summary.stageSeconds
     print("Features \(setup.heading)")
     print(
-      "\(summary.total) clips: \(summary.extracted) extracted, \(summary.cached) cached, "
-        + "\(summary.failed) failed"
+      "\(summary.total + setup.unusable.count) clips: \(summary.extracted) extracted, "
+        + "\(summary.cached) cached, \(summary.failed + setup.unusable.count) failed"
         + (summary.recomputedCorruptEntries > 0
           ? ", \(summary.recomputedCorruptEntries) damaged cache entries recomputed" : ""))
     print(
@@ -193,11 +202,11 @@ struct Extract: ParsableCommand {
     var settings: Settings
 
     init(_ summary: ExtractionSummary, _ setup: Setup) {
-      total = summary.total
+      total = summary.total + setup.unusable.count
       extracted = summary.extracted
       cached = summary.cached
-      failed = summary.failed
-      failures = summary.failures
+      failures = setup.unusable + summary.failures
+      failed = failures.count
       recomputedCorruptEntries = summary.recomputedCorruptEntries
       framesEncoded = summary.framesEncoded
       seconds = summary.seconds

@@ -54,6 +54,28 @@ import Testing
     #expect(computed == ["train/squat/clip_new.avi"])
   }
 
+  @Test func aStoppedRunResumesWhereItStopped() throws {
+    let fixture = try ExtractionFixture()
+    let clips = try fixture.index().clips
+    let extractor = try fixture.extractor()
+    try extractor.extract(Array(clips.prefix(3)))
+    // A process killed while writing leaves only a hidden temporary file, never a partial entry.
+    let key = try fixture.cache.key(
+      for: clips[4].url, settings: ExtractionFixture.options.cacheSettings(view: .original))
+    let entry = fixture.cache.entryURL(for: key)
+    let partial = entry.deletingLastPathComponent()
+      .appendingPathComponent(".\(entry.lastPathComponent).\(UUID().uuidString)")
+    try FileManager.default.createDirectory(
+      at: partial.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try Data("VIDIFEAT".utf8).write(to: partial)
+
+    var computed: [Int] = []
+    let summary = try extractor.extract(
+      clips, receive: { if !$0.wasCached { computed.append($0.index) } })
+    #expect((summary.cached, summary.extracted) == (3, fixture.clipCount - 3))
+    #expect(computed.sorted() == Array(3..<fixture.clipCount))
+  }
+
   @Test func unreadableClipsAreReportedAndTheOthersExtracted() throws {
     let fixture = try ExtractionFixture()
     _ = try fixture.writeGarbage("train/wave/garbage.avi")
@@ -119,9 +141,10 @@ import Testing
 
     let extractor = try fixture.extractor(threads: 1)
     var covered: [String] = []
-    for index in 0..<2 {
-      let shard = try #require(Shard(index: index, count: 2))
+    for index in 0..<3 {
+      let shard = try #require(Shard(index: index, count: 3))
       let part = shard.select(clips.reversed())
+      #expect(!part.isEmpty, "shard \(shard) of the fixture's six clips is empty")
       covered += part.map(\.path)
       try extractor.extract(part)
     }
@@ -274,6 +297,40 @@ import Testing
       try writer.append(values.map { UInt8(clamping: Int($0.rounded())) })
     }
     try writer.finish()
+  }
+}
+
+@Suite struct ShardTests {
+  static let paths = (0..<40).map { "train/class\($0 % 4)/clip_\($0).avi" }
+
+  @Test func shardsPartitionAnyOrderOfTheSameClips() throws {
+    for count in [1, 2, 3, 7] {
+      let shards = try (0..<count).map { try #require(Shard(index: $0, count: count)) }
+      for path in Self.paths {
+        #expect(shards.filter { $0.contains(path: path) }.count == 1, "\(path) in one shard")
+      }
+      let forward = shards.map { shard in Self.paths.filter { shard.contains(path: $0) } }
+      let backward = shards.map { shard in Self.paths.reversed().filter { shard.contains(path: $0) }
+      }
+      #expect(forward.map(Set.init) == backward.map(Set.init))
+    }
+  }
+
+  @Test func assignmentIsPinnedAcrossMachines() {
+    // SHA-256 of the UTF-8 path, first 8 bytes big-endian, modulo the count.
+    #expect(Shard.index(ofPath: "train/wave/clip_000.avi", count: 3) == 1)
+    #expect(Shard.index(ofPath: "test/wave/clip_000.avi", count: 3) == 2)
+    #expect(Shard.index(ofPath: "train/wave/clip_002.avi", count: 2) == 0)
+    #expect(Shard.index(ofPath: "anything", count: 1) == 0)
+  }
+
+  @Test func parsesIndexOverCount() {
+    #expect(Shard("3/8") == Shard(index: 3, count: 8))
+    #expect(Shard("0/1") == .all)
+    #expect(Shard("3/8")?.description == "3/8")
+    for bad in ["8/8", "-1/2", "1/0", "1", "a/b", "1/2/3", ""] {
+      #expect(Shard(bad) == nil, "\(bad)")
+    }
   }
 }
 
