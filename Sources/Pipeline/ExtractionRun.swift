@@ -20,6 +20,7 @@ final class ExtractionRun: @unchecked Sendable {
   private let buffers: BlockingQueue<FrameBatch>
   private let jobs: BlockingQueue<Job>
   private let events: BlockingQueue<Event>
+  private let clock = ContinuousClock()
   private let timesLock = NSLock()
   /// Guarded by `timesLock`: the sum of every finished thread's stage times.
   private var stageSeconds = ExtractionSummary.StageSeconds()
@@ -63,7 +64,6 @@ final class ExtractionRun: @unchecked Sendable {
   func perform(
     progress: (ExtractionProgress) -> Void, receive: (ExtractedClip) -> Void
   ) throws(ExtractionError) -> ExtractionSummary {
-    let clock = ContinuousClock()
     let start = clock.now
     let threads = DispatchGroup()
     spawn(in: threads) { $0.decode() }
@@ -77,10 +77,11 @@ final class ExtractionRun: @unchecked Sendable {
     var failures: [(index: Int, failure: ClipFailure)] = []
     var fatal: ExtractionError?
     var done = 0
-    while done < clips.count, let event = events.pop() {
+    listening: while done < clips.count, let event = events.pop() {
       switch event {
       case .fatal(let error):
         fatal = error
+        break listening
       case .finished(let result, let corrupt, let frames):
         done += 1
         summary.recomputedCorruptEntries += corrupt
@@ -95,9 +96,8 @@ final class ExtractionRun: @unchecked Sendable {
         progress(
           ExtractionProgress(
             done: done, total: clips.count, cached: summary.cached, failed: failures.count,
-            elapsed: seconds(since: start, clock)))
+            elapsed: seconds(since: start)))
       }
-      if fatal != nil { break }
     }
     if fatal != nil {
       buffers.cancel()
@@ -108,7 +108,7 @@ final class ExtractionRun: @unchecked Sendable {
     if let fatal { throw fatal }
 
     summary.failures = failures.sorted { $0.index < $1.index }.map(\.failure)
-    summary.seconds = seconds(since: start, clock)
+    summary.seconds = seconds(since: start)
     summary.stageSeconds = timesLock.withLock { stageSeconds }
     return summary
   }
@@ -121,81 +121,87 @@ final class ExtractionRun: @unchecked Sendable {
       jobs.finish()
       addTimes(times)
     }
-    let clock = ContinuousClock()
-    for (index, clip) in clips.enumerated() {
-      var keys: [FeatureView: CacheKey] = [:]
-      var cached: [FeatureView: CachedFeatures] = [:]
-      var corrupt = 0
-      let lookupStart = clock.now
-      if let cache {
-        do {
-          keys = try FeatureExtractor.cacheKeys(for: clip.url, options: options, views: views)
-        } catch {
-          times.lookup += seconds(since: lookupStart, clock)
-          guard
-            report(
-              failure: FeatureExtractor.failureReason(error), of: index, keys: [:], times: &times)
-          else {
-            return
-          }
-          continue
-        }
-        for view in views {
-          switch cache.lookup(keys[view]!) {
-          case .hit(let features): cached[view] = features
-          case .corrupt: corrupt += 1
-          case .miss: break
-          }
-        }
-      }
-      times.lookup += seconds(since: lookupStart, clock)
-      let missing = views.filter { cached[$0] == nil }
-      if missing.isEmpty {
-        let result = ExtractedClip(
-          index: index, clip: clip, outcome: .features(cached, computed: []))
-        guard events.push(.finished(result, corruptEntries: 0, framesEncoded: 0)) else { return }
-        continue
-      }
-
-      guard var batch = buffers.pop() else { return }
-      let decodeStart = clock.now
-      do {
-        try VideoReader(url: clip.url).read(
-          options.frameSampling, size: options.cropSize, bestEffort: true, into: &batch)
-      } catch {
-        times.decode += seconds(since: decodeStart, clock)
-        buffers.push(batch)
-        let missingKeys = keys.filter { missing.contains($0.key) }
-        guard report(failure: error.reason, of: index, keys: missingKeys, times: &times) else {
-          return
-        }
-        continue
-      }
-      times.decode += seconds(since: decodeStart, clock)
-      let job = Job(
-        index: index, batch: batch, missing: missing, keys: keys, cached: cached,
-        corrupt: corrupt)
-      guard jobs.push(job) else { return }
+    for index in clips.indices {
+      guard decodeClip(at: index, times: &times) else { return }
     }
   }
 
-  /// Records a failed clip in the cache and reports it; false when the run is over (the cache
-  /// could not be written, or the run was cancelled).
+  /// What the cache holds for one clip.
+  private struct Found: Sendable {
+    var keys: [FeatureView: CacheKey] = [:]
+    var cached: [FeatureView: CachedFeatures] = [:]
+    /// Damaged entries found (and removed by the cache), to be recomputed.
+    var corrupt = 0
+  }
+
+  /// Answers clip `index` from the cache, or decodes it and queues it for an encoder, or
+  /// reports it as failed. False when the run is over.
+  private func decodeClip(at index: Int, times: inout ExtractionSummary.StageSeconds) -> Bool {
+    let clip = clips[index]
+    let found: Found
+    do {
+      found = try timed(\.lookup, &times) { () throws(FeatureCacheError) in try lookUp(clip) }
+    } catch {
+      return report(failure: FeatureExtractor.failureReason(error), of: index, times: &times)
+    }
+    let missing = views.filter { found.cached[$0] == nil }
+    if missing.isEmpty {
+      let result = ExtractedClip(
+        index: index, clip: clip, outcome: .features(found.cached, computed: []))
+      return events.push(.finished(result, corruptEntries: found.corrupt, framesEncoded: 0))
+    }
+
+    guard var batch = buffers.pop() else { return false }
+    do {
+      try timed(\.decode, &times) { () throws(VideoError) in
+        try VideoReader(url: clip.url).read(
+          options.frameSampling, size: options.cropSize, bestEffort: true, into: &batch)
+      }
+    } catch {
+      buffers.push(batch)
+      let keys = missing.compactMap { found.keys[$0] }
+      return report(failure: error.reason, of: index, recordingUnder: keys, times: &times)
+    }
+    let job = Job(
+      index: index, batch: batch, missing: missing, keys: found.keys, cached: found.cached,
+      corrupt: found.corrupt)
+    return jobs.push(job)
+  }
+
+  private func lookUp(_ clip: Clip) throws(FeatureCacheError) -> Found {
+    guard let cache else { return Found() }
+    var found = Found()
+    found.keys = try FeatureExtractor.cacheKeys(for: clip.url, options: options, views: views)
+    for view in views {
+      switch cache.lookup(found.keys[view]!) {
+      case .hit(let features): found.cached[view] = features
+      case .corrupt: found.corrupt += 1
+      case .miss: break
+      }
+    }
+    return found
+  }
+
+  /// Records a failed clip in the cache under `keys` and reports it. False when the run is over
+  /// (the cache could not be written, or the run was cancelled).
   private func report(
-    failure reason: String, of index: Int, keys: [FeatureView: CacheKey],
+    failure reason: String, of index: Int, recordingUnder keys: [CacheKey] = [],
     times: inout ExtractionSummary.StageSeconds
   ) -> Bool {
-    let clock = ContinuousClock()
-    let start = clock.now
-    defer { times.store += seconds(since: start, clock) }
     if let cache {
-      for key in keys.values {
-        do {
-          try cache.recordFailure(reason, for: key)
-        } catch {
-          events.push(.fatal(.cache(Self.cacheError(error, at: cache.failureURL(for: key)))))
-          return false
+      let recorded = timed(\.store, &times) { () -> FeatureCacheError? in
+        for key in keys {
+          do {
+            try cache.recordFailure(reason, for: key)
+          } catch {
+            return Self.cacheError(error, at: cache.failureURL(for: key))
+          }
         }
+        return nil
+      }
+      if let recorded {
+        events.push(.fatal(.cache(recorded)))
+        return false
       }
     }
     let result = ExtractedClip(index: index, clip: clips[index], outcome: .failed(reason: reason))
@@ -207,36 +213,34 @@ final class ExtractionRun: @unchecked Sendable {
   private func encode(with encoder: FrameEncoder) {
     var times = ExtractionSummary.StageSeconds()
     defer { addTimes(times) }
-    let clock = ContinuousClock()
     let clipEncoder = ClipEncoder(encoders: [encoder])
     while let job = jobs.pop() {
-      let encodeStart = clock.now
-      let computed = clipEncoder.features(
-        of: job.batch, views: job.missing, frames: options.frames)
-      times.encode += seconds(since: encodeStart, clock)
-      let framesEncoded = job.batch.count * job.missing.count
+      let computed = timed(\.encode, &times) {
+        clipEncoder.features(of: job.batch, views: job.missing, frames: options.frames)
+      }
       buffers.push(job.batch)
-
-      let storeStart = clock.now
       if let cache {
-        for (view, features) in computed {
-          let key = job.keys[view]!
-          do {
-            try cache.store(features, for: key)
-          } catch {
-            events.push(.fatal(.cache(Self.cacheError(error, at: cache.entryURL(for: key)))))
-            return
+        let failure = timed(\.store, &times) { () -> FeatureCacheError? in
+          for (view, features) in computed {
+            let key = job.keys[view]!
+            do {
+              try cache.store(features, for: key)
+            } catch {
+              return Self.cacheError(error, at: cache.entryURL(for: key))
+            }
           }
+          return nil
+        }
+        if let failure {
+          events.push(.fatal(.cache(failure)))
+          return
         }
       }
-      times.store += seconds(since: storeStart, clock)
       let result = ExtractedClip(
         index: job.index, clip: clips[job.index],
-        outcome: .features(
-          job.cached.merging(computed) { $1 }, computed: Set(computed.keys)))
-      guard
-        events.push(
-          .finished(result, corruptEntries: job.corrupt, framesEncoded: framesEncoded))
+        outcome: .features(job.cached.merging(computed) { $1 }, computed: Set(computed.keys)))
+      let frames = job.batch.count * job.missing.count
+      guard events.push(.finished(result, corruptEntries: job.corrupt, framesEncoded: frames))
       else { return }
     }
   }
@@ -252,6 +256,21 @@ final class ExtractionRun: @unchecked Sendable {
     thread.start()
   }
 
+  /// Runs `body`, adding its duration to `stage` of `times`.
+  private func timed<Value, Failure: Error>(
+    _ stage: WritableKeyPath<ExtractionSummary.StageSeconds, Double>,
+    _ times: inout ExtractionSummary.StageSeconds, _ body: () throws(Failure) -> Value
+  ) throws(Failure) -> Value {
+    let start = clock.now
+    defer { times[keyPath: stage] += seconds(since: start) }
+    return try body()
+  }
+
+  private func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = clock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+  }
+
   private func addTimes(_ times: ExtractionSummary.StageSeconds) {
     timesLock.withLock { stageSeconds = stageSeconds + times }
   }
@@ -259,9 +278,4 @@ final class ExtractionRun: @unchecked Sendable {
   private static func cacheError(_ error: any Error, at url: URL) -> FeatureCacheError {
     error as? FeatureCacheError ?? .cannotWrite(url, reason: "\(error)")
   }
-}
-
-private func seconds(since start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-  let elapsed = clock.now - start
-  return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }

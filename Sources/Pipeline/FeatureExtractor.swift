@@ -21,9 +21,9 @@ public final class FeatureExtractor: Sendable {
   public let cache: FeatureCache?
   /// Cores the extractor keeps busy.
   public let threads: Int
-  /// One single-threaded backbone instance per thread: on two cores two encoders working on
-  /// two clips beat one two-threaded encoder that waits for its slower half on every clip,
-  /// while the decoder thread fills the gaps (see the README's measurements).
+  /// One single-threaded backbone instance per thread, each encoding whole clips: no thread
+  /// waits for another at the end of a clip, and the decoder thread (about a seventh of the
+  /// work on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
   let encoders: [FrameEncoder]
 
   /// Loads the backbone from `models` (Vidi's model cache by default).
