@@ -103,8 +103,8 @@ public struct ExtractionSummary: Sendable, Hashable, Codable {
   public var framesEncoded: Int
   /// Wall-clock seconds of the whole run.
   public var seconds: Double
-  /// Seconds threads spent in each stage. Stages overlap, so these add up to more than
-  /// `seconds` when both cores were busy.
+  /// Processor seconds spent in each stage, summed over threads. Stages run side by side, so
+  /// these add up to more than `seconds` when several cores were busy.
   public var stageSeconds: StageSeconds
 
   public struct StageSeconds: Sendable, Hashable, Codable {

@@ -256,14 +256,22 @@ final class ExtractionRun: @unchecked Sendable {
     thread.start()
   }
 
-  /// Runs `body`, adding its duration to `stage` of `times`.
+  /// Runs `body`, adding the processor time it took on this thread to `stage` of `times`.
+  /// Processor time rather than wall time, so the split between stages stays true when the
+  /// threads share cores with each other or with other programs.
   private func timed<Value, Failure: Error>(
     _ stage: WritableKeyPath<ExtractionSummary.StageSeconds, Double>,
     _ times: inout ExtractionSummary.StageSeconds, _ body: () throws(Failure) -> Value
   ) throws(Failure) -> Value {
-    let start = clock.now
-    defer { times[keyPath: stage] += seconds(since: start) }
+    let start = Self.threadProcessorSeconds()
+    defer { times[keyPath: stage] += Self.threadProcessorSeconds() - start }
     return try body()
+  }
+
+  private static func threadProcessorSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
   }
 
   private func seconds(since start: ContinuousClock.Instant) -> Double {

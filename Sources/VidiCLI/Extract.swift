@@ -181,8 +181,8 @@ struct Extract: ParsableCommand {
           ? ", \(summary.recomputedCorruptEntries) damaged cache entries recomputed" : ""))
     print(
       String(
-        format: "%.1f s, %.2f clips/s, %.1f frames/s (thread time: lookup %.1f s, "
-          + "decode %.1f s, encode %.1f s, store %.1f s)",
+        format: "%.1f s, %.2f clips/s, %.1f frames/s (CPU: lookup %.1f s, decode %.1f s, "
+          + "encode %.1f s, store %.1f s)",
         summary.seconds, summary.clipsPerSecond, summary.framesPerSecond, stages.lookup,
         stages.decode, stages.encode, stages.store))
   }
