@@ -10,9 +10,9 @@ import Foundation
 /// started again continues where it was.
 ///
 ///     let extractor = try FeatureExtractor(options: FeatureOptions(frames: 20), cache: cache)
-///     let summary = try extractor.extract(index.clips) { clip in
-///       if let features = clip.features() { use(clip.clip, features) }
-///     }
+///     let summary = try extractor.extract(
+///       index.clips, progress: { print($0.done, "of", $0.total) },
+///       receive: { clip in if let features = clip.features() { use(clip.clip, features) } })
 ///
 /// Use one extractor from one thread at a time; it keeps every core it was given busy.
 public final class FeatureExtractor: Sendable {
@@ -22,8 +22,8 @@ public final class FeatureExtractor: Sendable {
   /// Cores the extractor keeps busy.
   public let threads: Int
   /// One single-threaded backbone instance per thread, each encoding whole clips: no thread
-  /// waits for another at the end of a clip, and the decoder thread (about a seventh of the
-  /// work on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
+  /// waits for another at the end of a clip, and the decoder thread (a tenth of the processor
+  /// time on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
   let encoders: [FrameEncoder]
 
   /// Loads the backbone from `models` (Vidi's model cache by default).

@@ -13,9 +13,9 @@ struct Extract: ParsableCommand {
       computes what is missing, and an interrupted run resumes where it stopped. Clips that \
       cannot be decoded are listed and skipped (exit status 0).
 
-      --shard I/N processes a fixed 1/N of the clips (chosen by a hash of their paths, so \
-      the manifest's order does not matter); N processes, on any machines sharing the cache \
-      folder, together fill the whole cache. --status counts cached, missing and failed clips \
+      --shard I/N processes a fixed 1/N of the clips (chosen by a hash of their paths inside \
+      the dataset, so the manifest's order does not matter); N processes given the same \
+      DATASET, on any machines sharing the cache folder, together fill the whole cache. --status counts cached, missing and failed clips \
       without extracting anything.
 
       Examples:
