@@ -47,6 +47,7 @@ public struct Convolution: Sendable {
   ///   - input: the top-left corner of the zero-padded input (pixels `inputChannels` apart,
   ///     rows `inputRowStride` apart); output pixel (y, x) reads the window whose corner is
   ///     input pixel (y·stride, x·stride).
+  ///   - output: receives output row `outputRows.lowerBound` as its first row.
   ///   - scratch: at least `scratchCount(rows: rowsPerPass, outputWidth:)` floats.
   public func apply(
     input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
@@ -71,7 +72,7 @@ public struct Convolution: Sendable {
       }
       product.apply(
         input: scratch, pixels: passRows * outputWidth, output: output,
-        firstPixel: passStart * outputWidth, activation: activation)
+        firstPixel: (passStart - outputRows.lowerBound) * outputWidth, activation: activation)
     }
   }
 }

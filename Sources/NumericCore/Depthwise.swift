@@ -49,13 +49,24 @@ public struct DepthwiseConvolution: Sendable {
     input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
     output: PixelLayout, activation: Activation
   ) {
+    switch activation {
+    case .identity:
+      apply(input, inputRowStride, outputRows, outputWidth, output, IdentityActivation.self)
+    case .relu: apply(input, inputRowStride, outputRows, outputWidth, output, ReLUActivation.self)
+    case .relu6: apply(input, inputRowStride, outputRows, outputWidth, output, ReLU6Activation.self)
+    }
+  }
+
+  private func apply<Function: VectorActivation>(
+    _ input: UnsafePointer<Float>, _ inputRowStride: Int, _ outputRows: Range<Int>,
+    _ outputWidth: Int, _ output: PixelLayout, _: Function.Type
+  ) {
     for y in outputRows {
       var cursor = PixelLayout.Cursor(output, at: y * outputWidth)
-      let row = Row(
+      let row = Row<Function>(
         input: input + y * stride * inputRowStride, rowStride: inputRowStride,
         channels: channels, width: outputWidth, taps: UnsafePointer(taps.pointer),
-        tapStride: paddedChannels, bias: UnsafePointer(bias.pointer),
-        output: cursor.next(), activation: activation)
+        tapStride: paddedChannels, bias: UnsafePointer(bias.pointer), output: cursor.next())
       switch (kernelSize, stride) {
       case (3, 1): row.run(kernelSize: 3, stride: 1)
       case (3, 2): row.run(kernelSize: 3, stride: 2)
@@ -68,7 +79,7 @@ public struct DepthwiseConvolution: Sendable {
 }
 
 /// One output row of a depthwise convolution.
-private struct Row {
+private struct Row<Function: VectorActivation> {
   let input: UnsafePointer<Float>
   let rowStride: Int
   let channels: Int
@@ -77,7 +88,6 @@ private struct Row {
   let tapStride: Int
   let bias: UnsafePointer<Float>
   let output: UnsafeMutablePointer<Float>
-  let activation: Activation
 
   /// Called with literal sizes so the tap loops unroll.
   @inline(__always)
@@ -106,10 +116,10 @@ private struct Row {
           }
         }
         let target = output + x * channels + channel
-        target.store(activation.apply(a0))
-        target.store(activation.apply(a1), at: channels)
-        target.store(activation.apply(a2), at: 2 * channels)
-        target.store(activation.apply(a3), at: 3 * channels)
+        target.store(Function.apply(a0))
+        target.store(Function.apply(a1), at: channels)
+        target.store(Function.apply(a2), at: 2 * channels)
+        target.store(Function.apply(a3), at: 3 * channels)
         x += 4
       }
       while x < width {
@@ -122,7 +132,7 @@ private struct Row {
               weights.vector(at: (ky * k + kx) * tapStride))
           }
         }
-        (output + x * channels + channel).store(activation.apply(a0))
+        (output + x * channels + channel).store(Function.apply(a0))
         x += 1
       }
       channel += 16
@@ -137,7 +147,7 @@ private struct Row {
               * taps[(ky * k + kx) * tapStride + tail]
           }
         }
-        output[x * channels + tail] = activation.apply(sum)
+        output[x * channels + tail] = Function.apply(FloatVector(repeating: sum))[0]
       }
     }
   }

@@ -99,35 +99,47 @@ private struct Tile {
     a + min(index, rows - 1) * lda
   }
 
+  /// Adds the residual, applies the activation and stores the accumulated tile (`rows`
+  /// rows of `width` floats, of which the last vector holds `lastLanes` real columns).
   @inline(__always)
-  func finish(
-    _ value: FloatVector, row: Int, vector: Int, lanes: Int, into pixel: UnsafeMutablePointer<Float>
-  ) {
-    var result = value
-    if let residual {
-      let source = residual + row * residualStride + vector * 16
-      if lanes == 16 {
-        result += source.vector()
-      } else {
-        for lane in 0..<lanes { result[lane] += source[lane] }
-      }
-    }
-    pixel.store(activation.apply(result), at: columnOffset + vector * 16, lanes: lanes)
-  }
-
-  @inline(__always)
-  func emit(
-    _ first: FloatVector, _ second: FloatVector, row: Int, lanes: Int,
+  func store(
+    _ tile: UnsafeMutablePointer<Float>, width: Int, lastLanes: Int,
     cursor: inout PixelLayout.Cursor
   ) {
-    let pixel = cursor.next()
-    finish(first, row: row, vector: 0, lanes: 16, into: pixel)
-    finish(second, row: row, vector: 1, lanes: lanes, into: pixel)
+    switch activation {
+    case .identity:
+      store(tile, width: width, lastLanes: lastLanes, cursor: &cursor, IdentityActivation.self)
+    case .relu:
+      store(tile, width: width, lastLanes: lastLanes, cursor: &cursor, ReLUActivation.self)
+    case .relu6:
+      store(tile, width: width, lastLanes: lastLanes, cursor: &cursor, ReLU6Activation.self)
+    }
   }
 
   @inline(__always)
-  func emit(_ value: FloatVector, row: Int, lanes: Int, cursor: inout PixelLayout.Cursor) {
-    finish(value, row: row, vector: 0, lanes: lanes, into: cursor.next())
+  func store<Function: VectorActivation>(
+    _ tile: UnsafeMutablePointer<Float>, width: Int, lastLanes: Int,
+    cursor: inout PixelLayout.Cursor, _: Function.Type
+  ) {
+    let vectors = width / 16
+    for row in 0..<rows {
+      let pixel = cursor.next() + columnOffset
+      let values = tile + row * width
+      let extra = residual.map { $0 + row * residualStride }
+      for vector in 0..<vectors {
+        let offset = vector * 16
+        var value = values.vector(at: offset)
+        let lanes = vector == vectors - 1 ? lastLanes : 16
+        if let extra {
+          if lanes == 16 {
+            value += extra.vector(at: offset)
+          } else {
+            for lane in 0..<lanes { value[lane] += extra[offset + lane] }
+          }
+        }
+        pixel.store(Function.apply(value), at: offset, lanes: lanes)
+      }
+    }
   }
 
   /// 8 × 32 outputs in 16 accumulators; `lanes` is how many of the second 16 columns exist.
@@ -189,14 +201,26 @@ private struct Tile {
       c70.addProduct(x, b0)
       c71.addProduct(x, b1)
     }
-    emit(c00, c01, row: 0, lanes: lanes, cursor: &cursor)
-    if rows > 1 { emit(c10, c11, row: 1, lanes: lanes, cursor: &cursor) }
-    if rows > 2 { emit(c20, c21, row: 2, lanes: lanes, cursor: &cursor) }
-    if rows > 3 { emit(c30, c31, row: 3, lanes: lanes, cursor: &cursor) }
-    if rows > 4 { emit(c40, c41, row: 4, lanes: lanes, cursor: &cursor) }
-    if rows > 5 { emit(c50, c51, row: 5, lanes: lanes, cursor: &cursor) }
-    if rows > 6 { emit(c60, c61, row: 6, lanes: lanes, cursor: &cursor) }
-    if rows > 7 { emit(c70, c71, row: 7, lanes: lanes, cursor: &cursor) }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 32) { buffer in
+      let tile = buffer.baseAddress!
+      tile.store(c00, at: 0)
+      tile.store(c01, at: 16)
+      tile.store(c10, at: 32)
+      tile.store(c11, at: 48)
+      tile.store(c20, at: 64)
+      tile.store(c21, at: 80)
+      tile.store(c30, at: 96)
+      tile.store(c31, at: 112)
+      tile.store(c40, at: 128)
+      tile.store(c41, at: 144)
+      tile.store(c50, at: 160)
+      tile.store(c51, at: 176)
+      tile.store(c60, at: 192)
+      tile.store(c61, at: 208)
+      tile.store(c70, at: 224)
+      tile.store(c71, at: 240)
+      store(tile, width: 32, lastLanes: lanes, cursor: &cursor)
+    }
   }
 
   /// 8 × 16 outputs, for a last panel of at most 16 columns (`lanes` of them exist).
@@ -232,13 +256,17 @@ private struct Tile {
       c6.addProduct(FloatVector(repeating: a6[k]), b0)
       c7.addProduct(FloatVector(repeating: a7[k]), b0)
     }
-    emit(c0, row: 0, lanes: lanes, cursor: &cursor)
-    if rows > 1 { emit(c1, row: 1, lanes: lanes, cursor: &cursor) }
-    if rows > 2 { emit(c2, row: 2, lanes: lanes, cursor: &cursor) }
-    if rows > 3 { emit(c3, row: 3, lanes: lanes, cursor: &cursor) }
-    if rows > 4 { emit(c4, row: 4, lanes: lanes, cursor: &cursor) }
-    if rows > 5 { emit(c5, row: 5, lanes: lanes, cursor: &cursor) }
-    if rows > 6 { emit(c6, row: 6, lanes: lanes, cursor: &cursor) }
-    if rows > 7 { emit(c7, row: 7, lanes: lanes, cursor: &cursor) }
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 16) { buffer in
+      let tile = buffer.baseAddress!
+      tile.store(c0, at: 0)
+      tile.store(c1, at: 16)
+      tile.store(c2, at: 32)
+      tile.store(c3, at: 48)
+      tile.store(c4, at: 64)
+      tile.store(c5, at: 80)
+      tile.store(c6, at: 96)
+      tile.store(c7, at: 112)
+      store(tile, width: 16, lastLanes: lanes, cursor: &cursor)
+    }
   }
 }

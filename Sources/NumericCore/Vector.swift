@@ -38,18 +38,6 @@ public enum Activation: Sendable, Equatable {
   /// `min(max(x, 0), 6)`.
   case relu6
 
-  /// Compare-and-select rather than `pointwiseMin`/`pointwiseMax`, whose NaN rules cost extra
-  /// instructions.
-  @inline(__always)
-  func apply(_ value: FloatVector) -> FloatVector {
-    switch self {
-    case .identity: return value
-    case .relu: return value.replacing(with: 0, where: value .< 0)
-    case .relu6:
-      return value.replacing(with: 0, where: value .< 0).replacing(with: 6, where: value .> 6)
-    }
-  }
-
   /// The scalar form, for references and ragged ends.
   public func apply(_ value: Float) -> Float {
     switch self {
@@ -57,6 +45,32 @@ public enum Activation: Sendable, Equatable {
     case .relu: value < 0 ? 0 : value
     case .relu6: value < 0 ? 0 : (value > 6 ? 6 : value)
     }
+  }
+}
+
+/// An activation as a type, so kernels specialise their output pass for it instead of
+/// switching per vector.
+protocol VectorActivation {
+  static func apply(_ value: FloatVector) -> FloatVector
+}
+
+enum IdentityActivation: VectorActivation {
+  @inline(__always)
+  static func apply(_ value: FloatVector) -> FloatVector { value }
+}
+
+/// Compare-and-select rather than `pointwiseMax`, whose NaN rules cost extra instructions.
+enum ReLUActivation: VectorActivation {
+  @inline(__always)
+  static func apply(_ value: FloatVector) -> FloatVector {
+    value.replacing(with: 0, where: value .< 0)
+  }
+}
+
+enum ReLU6Activation: VectorActivation {
+  @inline(__always)
+  static func apply(_ value: FloatVector) -> FloatVector {
+    value.replacing(with: 0, where: value .< 0).replacing(with: 6, where: value .> 6)
   }
 }
 
