@@ -51,23 +51,38 @@ public struct PointwiseConvolution: Sendable {
     residual: UnsafePointer<Float>? = nil, activation: Activation
   ) {
     precondition(output.channels >= outputChannels, "output pixels are too narrow")
+    switch activation {
+    case .identity:
+      apply(input, pixels, output, firstPixel, residual, IdentityActivation.self)
+    case .relu:
+      apply(input, pixels, output, firstPixel, residual, ReLUActivation.self)
+    case .relu6:
+      apply(input, pixels, output, firstPixel, residual, ReLU6Activation.self)
+    }
+  }
+
+  private func apply<Function: VectorActivation>(
+    _ input: UnsafePointer<Float>, _ pixels: Int, _ output: PixelLayout, _ firstPixel: Int,
+    _ residual: UnsafePointer<Float>?, _: Function.Type
+  ) {
     let width = Self.panelWidth
     // Rows per pass over the panels: enough to reuse each panel from cache, few enough that
     // the rows' inputs stay in L2 while all panels run over them.
-    let chunk = max(Self.tileRows, (16_384 / max(inputChannels, 1)) / Self.tileRows * Self.tileRows)
+    let chunk = max(
+      Self.tileRows, (16_384 / max(inputChannels, 1)) / Self.tileRows * Self.tileRows)
     for chunkStart in stride(from: 0, to: pixels, by: chunk) {
       let chunkEnd = min(chunkStart + chunk, pixels)
       for panel in 0..<((outputChannels + width - 1) / width) {
         let columns = min(width, outputChannels - panel * width)
         var cursor = PixelLayout.Cursor(output, at: firstPixel + chunkStart)
         for tileStart in stride(from: chunkStart, to: chunkEnd, by: Self.tileRows) {
-          let tile = Tile(
+          let tile = Tile<Function>(
             a: input + tileStart * inputChannels, lda: inputChannels,
             rows: min(Self.tileRows, chunkEnd - tileStart), depth: inputChannels,
             b: UnsafePointer(panels.pointer + panel * inputChannels * width),
             bias: UnsafePointer(bias.pointer + panel * width),
             residual: residual.map { $0 + tileStart * outputChannels + panel * width },
-            residualStride: outputChannels, columnOffset: panel * width, activation: activation)
+            residualStride: outputChannels, columnOffset: panel * width)
           if columns > 16 {
             tile.run32(lanes: columns - 16, cursor: &cursor)
           } else {
@@ -79,10 +94,11 @@ public struct PointwiseConvolution: Sendable {
   }
 }
 
-/// One micro-kernel call: up to 8 rows of A against one 32-wide panel of B.
+/// One micro-kernel call: up to 8 rows of A against one 32-wide panel of B, with the bias
+/// as the accumulators' start and the residual and activation applied on the way out.
 ///
 /// Rows past `rows` re-read the last valid row (so no tail code is needed) and are not stored.
-private struct Tile {
+private struct Tile<Function: VectorActivation> {
   let a: UnsafePointer<Float>
   let lda: Int
   let rows: Int
@@ -92,54 +108,37 @@ private struct Tile {
   let residual: UnsafePointer<Float>?
   let residualStride: Int
   let columnOffset: Int
-  let activation: Activation
 
   @inline(__always)
   func row(_ index: Int) -> UnsafePointer<Float> {
     a + min(index, rows - 1) * lda
   }
 
-  /// Adds the residual, applies the activation and stores the accumulated tile (`rows`
-  /// rows of `width` floats, of which the last vector holds `lastLanes` real columns).
+  /// Stores one accumulator vector of output row `row`, of which `lanes` columns exist.
   @inline(__always)
-  func store(
-    _ tile: UnsafeMutablePointer<Float>, width: Int, lastLanes: Int,
-    cursor: inout PixelLayout.Cursor
+  func emit(
+    _ value: FloatVector, row: Int, vector: Int, lanes: Int, into pixel: UnsafeMutablePointer<Float>
   ) {
-    switch activation {
-    case .identity:
-      store(tile, width: width, lastLanes: lastLanes, cursor: &cursor, IdentityActivation.self)
-    case .relu:
-      store(tile, width: width, lastLanes: lastLanes, cursor: &cursor, ReLUActivation.self)
-    case .relu6:
-      store(tile, width: width, lastLanes: lastLanes, cursor: &cursor, ReLU6Activation.self)
+    guard lanes == 16 else {
+      emitPartial(value, row: row, vector: vector, lanes: lanes, into: pixel)
+      return
     }
+    var result = value
+    if let residual { result += residual.vector(at: row &* residualStride &+ vector &* 16) }
+    pixel.store(Function.apply(result), at: columnOffset &+ vector &* 16)
   }
 
-  @inline(__always)
-  func store<Function: VectorActivation>(
-    _ tile: UnsafeMutablePointer<Float>, width: Int, lastLanes: Int,
-    cursor: inout PixelLayout.Cursor, _: Function.Type
+  /// The ragged end of a panel (fewer than 16 output channels left).
+  @inline(never)
+  func emitPartial(
+    _ value: FloatVector, row: Int, vector: Int, lanes: Int, into pixel: UnsafeMutablePointer<Float>
   ) {
-    let vectors = width / 16
-    for row in 0..<rows {
-      let pixel = cursor.next() + columnOffset
-      let values = tile + row * width
-      let extra = residual.map { $0 + row * residualStride }
-      for vector in 0..<vectors {
-        let offset = vector * 16
-        var value = values.vector(at: offset)
-        let lanes = vector == vectors - 1 ? lastLanes : 16
-        if let extra {
-          if lanes == 16 {
-            value += extra.vector(at: offset)
-          } else {
-            for lane in 0..<lanes { value[lane] += extra[offset + lane] }
-          }
-        }
-        pixel.store(Function.apply(value), at: offset, lanes: lanes)
-      }
+    var result = value
+    if let residual {
+      let source = residual + row * residualStride + vector * 16
+      for lane in 0..<lanes { result[lane] += source[lane] }
     }
+    pixel.store(Function.apply(result), at: columnOffset + vector * 16, lanes: lanes)
   }
 
   /// 8 × 32 outputs in 16 accumulators; `lanes` is how many of the second 16 columns exist.
@@ -176,7 +175,8 @@ private struct Tile {
       let b0 = panel.vector(at: 0)
       let b1 = panel.vector(at: 16)
       panel += 32
-      var x = FloatVector(repeating: a0[k])
+      var x: FloatVector
+      x = FloatVector(repeating: a0[k])
       c00.addProduct(x, b0)
       c01.addProduct(x, b1)
       x = FloatVector(repeating: a1[k])
@@ -201,26 +201,38 @@ private struct Tile {
       c70.addProduct(x, b0)
       c71.addProduct(x, b1)
     }
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 32) { buffer in
-      let tile = buffer.baseAddress!
-      tile.store(c00, at: 0)
-      tile.store(c01, at: 16)
-      tile.store(c10, at: 32)
-      tile.store(c11, at: 48)
-      tile.store(c20, at: 64)
-      tile.store(c21, at: 80)
-      tile.store(c30, at: 96)
-      tile.store(c31, at: 112)
-      tile.store(c40, at: 128)
-      tile.store(c41, at: 144)
-      tile.store(c50, at: 160)
-      tile.store(c51, at: 176)
-      tile.store(c60, at: 192)
-      tile.store(c61, at: 208)
-      tile.store(c70, at: 224)
-      tile.store(c71, at: 240)
-      store(tile, width: 32, lastLanes: lanes, cursor: &cursor)
-    }
+    var pixel: UnsafeMutablePointer<Float>
+    pixel = cursor.next()
+    emit(c00, row: 0, vector: 0, lanes: 16, into: pixel)
+    emit(c01, row: 0, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 1 else { return }
+    pixel = cursor.next()
+    emit(c10, row: 1, vector: 0, lanes: 16, into: pixel)
+    emit(c11, row: 1, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 2 else { return }
+    pixel = cursor.next()
+    emit(c20, row: 2, vector: 0, lanes: 16, into: pixel)
+    emit(c21, row: 2, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 3 else { return }
+    pixel = cursor.next()
+    emit(c30, row: 3, vector: 0, lanes: 16, into: pixel)
+    emit(c31, row: 3, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 4 else { return }
+    pixel = cursor.next()
+    emit(c40, row: 4, vector: 0, lanes: 16, into: pixel)
+    emit(c41, row: 4, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 5 else { return }
+    pixel = cursor.next()
+    emit(c50, row: 5, vector: 0, lanes: 16, into: pixel)
+    emit(c51, row: 5, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 6 else { return }
+    pixel = cursor.next()
+    emit(c60, row: 6, vector: 0, lanes: 16, into: pixel)
+    emit(c61, row: 6, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 7 else { return }
+    pixel = cursor.next()
+    emit(c70, row: 7, vector: 0, lanes: 16, into: pixel)
+    emit(c71, row: 7, vector: 1, lanes: lanes, into: pixel)
   }
 
   /// 8 × 16 outputs, for a last panel of at most 16 columns (`lanes` of them exist).
@@ -256,17 +268,20 @@ private struct Tile {
       c6.addProduct(FloatVector(repeating: a6[k]), b0)
       c7.addProduct(FloatVector(repeating: a7[k]), b0)
     }
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 8 * 16) { buffer in
-      let tile = buffer.baseAddress!
-      tile.store(c0, at: 0)
-      tile.store(c1, at: 16)
-      tile.store(c2, at: 32)
-      tile.store(c3, at: 48)
-      tile.store(c4, at: 64)
-      tile.store(c5, at: 80)
-      tile.store(c6, at: 96)
-      tile.store(c7, at: 112)
-      store(tile, width: 16, lastLanes: lanes, cursor: &cursor)
-    }
+    emit(c0, row: 0, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 1 else { return }
+    emit(c1, row: 1, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 2 else { return }
+    emit(c2, row: 2, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 3 else { return }
+    emit(c3, row: 3, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 4 else { return }
+    emit(c4, row: 4, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 5 else { return }
+    emit(c5, row: 5, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 6 else { return }
+    emit(c6, row: 6, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 7 else { return }
+    emit(c7, row: 7, vector: 0, lanes: lanes, into: cursor.next())
   }
 }
