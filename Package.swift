@@ -30,7 +30,7 @@ let package = Package(
     .target(
       name: "NumericCore",
       dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]),
-    .target(name: "Backbones", dependencies: ["NumericCore"]),
+    .target(name: "Backbones", dependencies: ["NumericCore"], resources: [.copy("Resources")]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),
     .target(name: "Pipeline", dependencies: ["VideoIO", "Backbones", "SequenceModels"]),
     .executableTarget(
