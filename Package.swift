@@ -30,7 +30,12 @@ let package = Package(
     .target(
       name: "NumericCore",
       dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]),
-    .target(name: "Backbones", dependencies: ["NumericCore"], resources: [.copy("Resources")]),
+    .target(
+      name: "Backbones", dependencies: ["NumericCore"],
+      resources: [
+        .copy("Resources/golden-mobilenet-v2.json"),
+        .copy("Resources/golden-efficientnet-lite0.json"),
+      ]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),
     .target(name: "Pipeline", dependencies: ["VideoIO", "Backbones", "SequenceModels"]),
     .executableTarget(

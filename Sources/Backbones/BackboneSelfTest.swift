@@ -63,8 +63,7 @@ public enum BackboneSelfTest {
     static func load(_ backbone: BackboneID) throws(Failure) -> Golden {
       let name = "golden-\(backbone.rawValue)"
       guard
-        let url = Bundle.module.url(
-          forResource: name, withExtension: "json", subdirectory: "Resources"),
+        let url = Bundle.module.url(forResource: name, withExtension: "json"),
         let data = try? Data(contentsOf: url),
         let golden = try? JSONDecoder().decode(Golden.self, from: data)
       else {
