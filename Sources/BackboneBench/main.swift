@@ -74,6 +74,18 @@ func sgemmGigaflops(threads: Int) -> Double {
   return rates.dropFirst().sorted()[4]
 }
 
+/// User plus system time of this process so far.
+func processorSeconds() -> Double {
+  var usage = rusage()
+  #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+  #else
+    getrusage(RUSAGE_SELF, &usage)
+  #endif
+  func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) * 1e-6 }
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 /// Writes one JSON line, unbuffered, so the runner sees each result as it comes.
 func emit(_ object: [String: Any]) {
   let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -91,12 +103,17 @@ do {
   let encoder = try FrameEncoder(
     backbone: options.backbone, checkpoint: url, threads: options.threads)
   for batch in options.batches {
+    let cpuBefore = processorSeconds()
     let result = Throughput.measure(encoder, batch: batch, seconds: options.seconds)
+    let cpu = processorSeconds() - cpuBefore
     emit([
       "runtime": "vidi", "backbone": options.backbone.rawValue, "batch": batch,
       "frames_per_second": result.framesPerSecond, "threads": result.threads,
       "calls": result.calls,
       "gflops": result.gigaflops(multiplyAddsPerFrame: encoder.multiplyAddsPerFrame),
+      // Counts the warm-up call too; on a busy machine this, unlike the wall-clock rate,
+      // shows what the work itself costs.
+      "cpu_ms_per_frame": cpu * 1000 / Double(batch * (result.calls + 1)),
     ])
   }
 } catch {

@@ -73,7 +73,7 @@ enum Bands {
   /// Output rows of the stem per im2col pass.
   static let stemRowsPerPass = 4
   /// Bytes of hidden rows a band aims for: well inside a core's L2 with the band's output.
-  static let bandBytes = 256 * 1024
+  static let bandBytes = 512 * 1024
 
   /// Output rows per band: as many as fit the byte budget, at least one, and few enough that
   /// each of `workers` gets a band.

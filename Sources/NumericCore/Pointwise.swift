@@ -129,14 +129,13 @@ private struct Tile<Function: VectorActivation> {
   }
 
   /// The ragged end of a panel (fewer than 16 output channels left).
-  @inline(never)
+  @inline(__always)
   func emitPartial(
     _ value: FloatVector, row: Int, vector: Int, lanes: Int, into pixel: UnsafeMutablePointer<Float>
   ) {
     var result = value
     if let residual {
-      let source = residual + row * residualStride + vector * 16
-      for lane in 0..<lanes { result[lane] += source[lane] }
+      result += residual.vector(at: row * residualStride + vector * 16, lanes: lanes)
     }
     pixel.store(Function.apply(result), at: columnOffset + vector * 16, lanes: lanes)
   }

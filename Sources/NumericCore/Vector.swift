@@ -20,14 +20,42 @@ extension UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer(self + offset).storeBytes(of: value, as: FloatVector.self)
   }
 
-  /// Stores the first `lanes` lanes only, for the ragged end of a channel row.
+  /// Stores the first `lanes` lanes only, for the ragged end of a channel row (eight at once
+  /// when there are that many, as channel counts are usually multiples of 8).
   @inline(__always)
   func store(_ value: FloatVector, at offset: Int = 0, lanes: Int) {
     if lanes == FloatVector.scalarCount {
       store(value, at: offset)
-    } else {
-      for lane in 0..<lanes { self[offset + lane] = value[lane] }
+      return
     }
+    var lane = 0
+    if lanes >= 8 {
+      UnsafeMutableRawPointer(self + offset).storeBytes(of: value.lowHalf, as: SIMD8<Float>.self)
+      lane = 8
+    }
+    while lane < lanes {
+      self[offset + lane] = value[lane]
+      lane += 1
+    }
+  }
+}
+
+extension UnsafePointer<Float> {
+  /// Loads the first `lanes` lanes; the others are zero.
+  @inline(__always)
+  func vector(at offset: Int, lanes: Int) -> FloatVector {
+    if lanes == FloatVector.scalarCount { return vector(at: offset) }
+    var value = FloatVector()
+    var lane = 0
+    if lanes >= 8 {
+      value.lowHalf = UnsafeRawPointer(self + offset).loadUnaligned(as: SIMD8<Float>.self)
+      lane = 8
+    }
+    while lane < lanes {
+      value[lane] = self[offset + lane]
+      lane += 1
+    }
+    return value
   }
 }
 
