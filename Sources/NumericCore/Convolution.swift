@@ -64,8 +64,11 @@ public struct Convolution: Sendable {
       for y in passStart..<(passStart + passRows) {
         for x in 0..<outputWidth {
           let corner = input + y * stride * inputRowStride + x * stride * inputChannels
+          // An element loop: the window rows are a few floats, too short for memcpy calls.
           for ky in 0..<kernelSize {
-            (destination + ky * window).update(from: corner + ky * inputRowStride, count: window)
+            let source = corner + ky * inputRowStride
+            let target = destination + ky * window
+            for element in 0..<window { target[element] = source[element] }
           }
           destination += depth
         }
