@@ -83,7 +83,9 @@ public struct PointwiseConvolution: Sendable {
             bias: UnsafePointer(bias.pointer + panel * width),
             residual: residual.map { $0 + tileStart * outputChannels + panel * width },
             residualStride: outputChannels, columnOffset: panel * width)
-          if columns > 16 {
+          if columns > 16 && tile.rows <= 4 {
+            tile.run32Short(lanes: columns - 16, cursor: &cursor)
+          } else if columns > 16 {
             tile.run32(lanes: columns - 16, cursor: &cursor)
           } else {
             tile.run16(lanes: columns, cursor: &cursor)
@@ -232,6 +234,61 @@ private struct Tile<Function: VectorActivation> {
     pixel = cursor.next()
     emit(c70, row: 7, vector: 0, lanes: 16, into: pixel)
     emit(c71, row: 7, vector: 1, lanes: lanes, into: pixel)
+  }
+
+  /// 4 × 32 outputs, for the last rows of a call when at most four remain (a 7 × 7 image
+  /// is 6 tiles of 8 and one row).
+  @inline(never)
+  func run32Short(lanes: Int, cursor: inout PixelLayout.Cursor) {
+    let bias0 = bias.vector(at: 0)
+    let bias1 = bias.vector(at: 16)
+    var c00 = bias0
+    var c01 = bias1
+    var c10 = bias0
+    var c11 = bias1
+    var c20 = bias0
+    var c21 = bias1
+    var c30 = bias0
+    var c31 = bias1
+    let a0 = row(0)
+    let a1 = row(1)
+    let a2 = row(2)
+    let a3 = row(3)
+    var panel = b
+    for k in 0..<depth {
+      let b0 = panel.vector(at: 0)
+      let b1 = panel.vector(at: 16)
+      panel += 32
+      var x: FloatVector
+      x = FloatVector(repeating: a0[k])
+      c00.addProduct(x, b0)
+      c01.addProduct(x, b1)
+      x = FloatVector(repeating: a1[k])
+      c10.addProduct(x, b0)
+      c11.addProduct(x, b1)
+      x = FloatVector(repeating: a2[k])
+      c20.addProduct(x, b0)
+      c21.addProduct(x, b1)
+      x = FloatVector(repeating: a3[k])
+      c30.addProduct(x, b0)
+      c31.addProduct(x, b1)
+    }
+    var pixel: UnsafeMutablePointer<Float>
+    pixel = cursor.next()
+    emit(c00, row: 0, vector: 0, lanes: 16, into: pixel)
+    emit(c01, row: 0, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 1 else { return }
+    pixel = cursor.next()
+    emit(c10, row: 1, vector: 0, lanes: 16, into: pixel)
+    emit(c11, row: 1, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 2 else { return }
+    pixel = cursor.next()
+    emit(c20, row: 2, vector: 0, lanes: 16, into: pixel)
+    emit(c21, row: 2, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 3 else { return }
+    pixel = cursor.next()
+    emit(c30, row: 3, vector: 0, lanes: 16, into: pixel)
+    emit(c31, row: 3, vector: 1, lanes: lanes, into: pixel)
   }
 
   /// 8 × 16 outputs, for a last panel of at most 16 columns (`lanes` of them exist).
