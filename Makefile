@@ -11,7 +11,7 @@ SWIFT_FLAGS = -c $(CONFIG) $(NATIVE)
 BIN = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path 2>/dev/null)
 VIDI = $(BIN)/vidi
 
-.PHONY: setup build test demo format
+.PHONY: setup build models test demo format
 
 setup:
 	@scripts/setup.sh
@@ -19,10 +19,15 @@ setup:
 build: setup
 	$(SWIFT) build $(SWIFT_FLAGS) --product vidi
 
-test: build
+# Both backbones' weights (the golden tests need them); a quick re-hash when already present.
+models: build
+	$(VIDI) models fetch --all
+
+test: models
 	$(SWIFT) test $(SWIFT_FLAGS)
 
 demo: build
+	$(VIDI) models fetch
 	$(VIDI) demo
 
 format:

