@@ -62,6 +62,16 @@ public final class FrameEncoder: @unchecked Sendable {
   private let frameBuffers: [FrameBuffers]
   private let bandBuffers: [BandBuffers]
 
+  /// Loads the backbone's published weights from Vidi's model cache (`vidi models fetch`).
+  public convenience init(
+    backbone: BackboneID, store: ModelStore = ModelStore(), threads: Int? = nil
+  )
+    throws
+  {
+    try self.init(
+      backbone: backbone, checkpoint: store.checkpointURL(for: backbone), threads: threads)
+  }
+
   /// Reads `checkpoint` (the backbone's published PyTorch weights) and builds the encoder.
   public convenience init(backbone: BackboneID, checkpoint: URL, threads: Int? = nil)
     throws(CheckpointError)

@@ -33,7 +33,8 @@ public struct Throughput: Sendable, Codable, Equatable {
       let start = clock.now
       _ = encoder.encode(frames: frames, count: batch)
       let elapsed = start.duration(to: clock.now)
-      durations.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+      durations.append(
+        Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     } while clock.now < end || durations.count < 3
     durations.sort()
     return Throughput(

