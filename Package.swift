@@ -39,6 +39,7 @@ let package = Package(
         .copy("Resources/imagenet-classes.txt"),
         .copy("Resources/golden-mobilenet-v2.json"),
         .copy("Resources/golden-efficientnet-lite0.json"),
+        .copy("Resources/chelsea.rgb"),
       ]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),
     .target(name: "Pipeline", dependencies: ["VideoIO", "Backbones", "SequenceModels"]),
