@@ -35,7 +35,12 @@ let package = Package(
     .target(
       name: "Backbones",
       dependencies: ["NumericCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
-      resources: [.copy("Resources/imagenet-classes.txt")]),
+      resources: [
+        .copy("Resources/imagenet-classes.txt"),
+        .copy("Resources/golden-mobilenet-v2.json"),
+        .copy("Resources/golden-efficientnet-lite0.json"),
+        .copy("Resources/chelsea.rgb"),
+      ]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),
     .target(name: "Pipeline", dependencies: ["VideoIO", "Backbones", "SequenceModels"]),
     .executableTarget(
@@ -47,6 +52,10 @@ let package = Package(
     // The Swift side of bench/training (run.sh compares it with PyTorch).
     .executableTarget(
       name: "VidiBenchTraining", dependencies: ["SequenceModels"], path: "bench/training/Swift"),
+    // The Swift side of bench/backbones (run.sh compares it with ONNX Runtime).
+    .executableTarget(
+      name: "VidiBenchBackbones", dependencies: ["Backbones", "NumericCore"],
+      path: "bench/backbones/Swift"),
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),

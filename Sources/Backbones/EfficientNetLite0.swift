@@ -9,16 +9,14 @@ enum EfficientNetLite0 {
     (1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
     (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192), (1, 3, 1, 6, 192, 320),
   ]
-  static let inputSize = 224
-  static let classCount = 1000
-  static let normalization = InputNormalization(
-    scale: 1, mean: [127, 127, 127], std: [128, 128, 128])
+
+  static let spec = BackboneID.efficientnetLite0.spec
 
   static func network(from state: StateDict) throws(CheckpointError) -> Network {
     let reader = LayerReader(state: state, epsilon: 1e-3)
     let stemGeometry = Geometry(
-      inputSize: inputSize,
-      padding: .tensorFlowSame(input: inputSize, kernelSize: 3, stride: 2), kernelSize: 3,
+      inputSize: spec.inputSize,
+      padding: .tensorFlowSame(input: spec.inputSize, kernelSize: 3, stride: 2), kernelSize: 3,
       stride: 2)
     let stem = try reader.convolution(
       "_conv_stem.weight", inputs: 3, outputs: 32, kernelSize: 3, stride: 2, norm: "_bn0")
@@ -51,13 +49,18 @@ enum EfficientNetLite0 {
         size = geometry.outputSize
       }
     }
-    let head = try reader.pointwise("_conv_head.weight", inputs: 320, outputs: 1280, norm: "_bn1")
+    let features = spec.featureDimension
+    guard let classes = spec.classCount else {
+      preconditionFailure("the catalog gives Lite0 its classifier")
+    }
+    let head = try reader.pointwise(
+      "_conv_head.weight", inputs: 320, outputs: features, norm: "_bn1")
     let classifier = PointwiseConvolution(
-      weights: try state.tensor("_fc.weight", shape: [classCount, 1280]).values,
-      bias: try state.tensor("_fc.bias", shape: [classCount]).values, inputChannels: 1280,
-      outputChannels: classCount)
+      weights: try state.tensor("_fc.weight", shape: [classes, features]).values,
+      bias: try state.tensor("_fc.bias", shape: [classes]).values, inputChannels: features,
+      outputChannels: classes)
     return Network(
-      normalization: normalization, stem: stem, stemGeometry: stemGeometry, blocks: blocks,
+      normalization: spec.normalization, stem: stem, stemGeometry: stemGeometry, blocks: blocks,
       head: head, classifier: classifier)
   }
 }

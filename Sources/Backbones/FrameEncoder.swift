@@ -40,8 +40,9 @@ public struct FrameEncoding: Sendable {
 ///
 /// Concurrency: an encoder is `Sendable` and may be shared between tasks, but one encoding
 /// runs at a time (an internal lock serialises calls), since each call already keeps `threads`
-/// cores busy by giving every worker its own frames. Create several encoders with fewer
-/// threads each to run batches side by side.
+/// cores busy: every worker encodes whole frames while there are enough, and all workers split
+/// the layers of the frames left over (a batch of one included). Create several encoders with
+/// fewer threads each to run batches side by side.
 public final class FrameEncoder: @unchecked Sendable {
   public let backbone: BackboneID
   /// Side of the square input frames, in pixels.
@@ -57,8 +58,19 @@ public final class FrameEncoder: @unchecked Sendable {
 
   private let network: Network
   private let lock = NSLock()
-  /// Guarded by `lock`.
-  private let workspaces: [Workspace]
+  /// One set per worker, used under `lock`.
+  private let frameBuffers: [FrameBuffers]
+  private let bandBuffers: [BandBuffers]
+
+  /// Loads the backbone's published weights from Vidi's model cache (`vidi models fetch`).
+  public convenience init(
+    backbone: BackboneID, store: ModelStore = ModelStore(), threads: Int? = nil
+  )
+    throws
+  {
+    try self.init(
+      backbone: backbone, checkpoint: store.checkpointURL(for: backbone), threads: threads)
+  }
 
   /// Reads `checkpoint` (the backbone's published PyTorch weights) and builds the encoder.
   public convenience init(backbone: BackboneID, checkpoint: URL, threads: Int? = nil)
@@ -87,7 +99,13 @@ public final class FrameEncoder: @unchecked Sendable {
     classCount = network.classifier?.outputChannels
     multiplyAddsPerFrame = network.multiplyAdds
     self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
-    workspaces = (0..<self.threads).map { _ in Workspace(network: network) }
+    frameBuffers = (0..<self.threads).map { _ in FrameBuffers(network: network) }
+    bandBuffers = (0..<self.threads).map { _ in BandBuffers(network: network) }
+  }
+
+  private static let serial: Fork = { _, body in body(0) }
+  private static let parallel: Fork = { count, body in
+    DispatchQueue.concurrentPerform(iterations: count, execute: body)
   }
 
   /// Floats in one frame: `inputSize × inputSize × 3`.
@@ -102,17 +120,32 @@ public final class FrameEncoder: @unchecked Sendable {
     let valuesPerFrame = valuesPerFrame
     let features = [Float](unsafeUninitializedCapacity: count * featureCount) { buffer, filled in
       guard let frames = frames.baseAddress, let features = buffer.baseAddress else { return }
-      // Each worker reads and writes only its own frames.
+      // Workers read and write only their own frames.
       nonisolated(unsafe) let source = frames
       nonisolated(unsafe) let target = features
       lock.withLock {
-        let workers = min(threads, count)
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
-          for frame in stride(from: worker, to: count, by: workers) {
-            workspaces[worker].encode(
-              frame: source + frame * valuesPerFrame, normalized: input == .normalized,
-              feature: target + frame * featureCount)
+        // Whole frames per worker while every worker has one; the rest with all workers
+        // splitting each layer.
+        let workers = threads
+        let whole = count / workers * workers
+        if whole > 0 {
+          DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let pass = FramePass(
+              network: network, frame: frameBuffers[worker], bands: [bandBuffers[worker]],
+              fork: Self.serial)
+            for frame in stride(from: worker, to: whole, by: workers) {
+              pass.encode(
+                source + frame * valuesPerFrame, normalized: input == .normalized,
+                feature: target + frame * featureCount)
+            }
           }
+        }
+        let shared = FramePass(
+          network: network, frame: frameBuffers[0], bands: bandBuffers, fork: Self.parallel)
+        for frame in whole..<count {
+          shared.encode(
+            source + frame * valuesPerFrame, normalized: input == .normalized,
+            feature: target + frame * featureCount)
         }
       }
       filled = count * featureCount

@@ -9,14 +9,13 @@ enum MobileNetV2 {
     (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2),
     (6, 320, 1, 1),
   ]
-  static let inputSize = 224
-  static let normalization = InputNormalization(
-    scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225])
+
+  static let spec = BackboneID.mobilenetV2.spec
 
   static func network(from state: StateDict) throws(CheckpointError) -> Network {
     let reader = LayerReader(state: state, epsilon: 1e-5)
     let stemGeometry = Geometry(
-      inputSize: inputSize, padding: .symmetric(kernelSize: 3), kernelSize: 3, stride: 2)
+      inputSize: spec.inputSize, padding: .symmetric(kernelSize: 3), kernelSize: 3, stride: 2)
     let stem = try reader.convolution(
       "features.0.0.weight", inputs: 3, outputs: 32, kernelSize: 3, stride: 2,
       norm: "features.0.1")
@@ -49,9 +48,10 @@ enum MobileNetV2 {
       }
     }
     let head = try reader.pointwise(
-      "features.18.0.weight", inputs: channels, outputs: 1280, norm: "features.18.1")
+      "features.18.0.weight", inputs: channels, outputs: spec.featureDimension,
+      norm: "features.18.1")
     return Network(
-      normalization: normalization, stem: stem, stemGeometry: stemGeometry, blocks: blocks,
+      normalization: spec.normalization, stem: stem, stemGeometry: stemGeometry, blocks: blocks,
       head: head, classifier: nil)
   }
 }

@@ -35,14 +35,6 @@ struct Geometry {
   var outputSize: Int { (paddedHeight - kernelSize) / stride + 1 }
 }
 
-/// How raw RGB values 0...255 become the network's input: `(x * scale - mean) / std` per
-/// channel, the reference implementations' own arithmetic.
-struct InputNormalization {
-  var scale: Float
-  var mean: SIMD3<Float>
-  var std: SIMD3<Float>
-}
-
 /// An inverted-residual (MBConv) block: optional 1×1 expansion with ReLU6, depthwise k×k with
 /// ReLU6, linear 1×1 projection, and the skip connection when shapes allow.
 struct InvertedResidual: Sendable {
@@ -58,7 +50,8 @@ struct InvertedResidual: Sendable {
 /// A MobileNet-family frame encoder with batch norms folded in: stem convolution, blocks,
 /// 1×1 head with ReLU6, global average pool, optional classifier.
 struct Network: Sendable {
-  var normalization: InputNormalization
+  /// The backbone's input scaling, from its catalog entry.
+  var normalization: Normalization
   var stem: Convolution
   var stemGeometry: Geometry
   var blocks: [InvertedResidual]

@@ -47,6 +47,7 @@ public struct Convolution: Sendable {
   ///   - input: the top-left corner of the zero-padded input (pixels `inputChannels` apart,
   ///     rows `inputRowStride` apart); output pixel (y, x) reads the window whose corner is
   ///     input pixel (y·stride, x·stride).
+  ///   - output: receives output row `outputRows.lowerBound` as its first row.
   ///   - scratch: at least `scratchCount(rows: rowsPerPass, outputWidth:)` floats.
   public func apply(
     input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
@@ -63,15 +64,18 @@ public struct Convolution: Sendable {
       for y in passStart..<(passStart + passRows) {
         for x in 0..<outputWidth {
           let corner = input + y * stride * inputRowStride + x * stride * inputChannels
+          // An element loop: the window rows are a few floats, too short for memcpy calls.
           for ky in 0..<kernelSize {
-            (destination + ky * window).update(from: corner + ky * inputRowStride, count: window)
+            let source = corner + ky * inputRowStride
+            let target = destination + ky * window
+            for element in 0..<window { target[element] = source[element] }
           }
           destination += depth
         }
       }
       product.apply(
         input: scratch, pixels: passRows * outputWidth, output: output,
-        firstPixel: passStart * outputWidth, activation: activation)
+        firstPixel: (passStart - outputRows.lowerBound) * outputWidth, activation: activation)
     }
   }
 }

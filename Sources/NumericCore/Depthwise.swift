@@ -5,8 +5,9 @@
 /// layer before writes into its interior, see `PixelLayout`), so every output pixel runs the
 /// same loop with no bounds checks, and any padding (symmetric or TensorFlow's asymmetric
 /// "SAME") is only a matter of where the image sits in that buffer. Weights are packed as
-/// `[tap][channel]` so each tap is one vector load per 16 channels; four output pixels share
-/// each weight load.
+/// `[tap][channel]` so each tap is one vector load per 16 channels. Four neighbouring output
+/// pixels are computed together: they share each weight load and, with stride 1, most input
+/// loads.
 public struct DepthwiseConvolution: Sendable {
   public let channels: Int
   public let kernelSize: Int
@@ -49,13 +50,24 @@ public struct DepthwiseConvolution: Sendable {
     input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
     output: PixelLayout, activation: Activation
   ) {
+    switch activation {
+    case .identity:
+      apply(input, inputRowStride, outputRows, outputWidth, output, IdentityActivation.self)
+    case .relu: apply(input, inputRowStride, outputRows, outputWidth, output, ReLUActivation.self)
+    case .relu6: apply(input, inputRowStride, outputRows, outputWidth, output, ReLU6Activation.self)
+    }
+  }
+
+  private func apply<Function: VectorActivation>(
+    _ input: UnsafePointer<Float>, _ inputRowStride: Int, _ outputRows: Range<Int>,
+    _ outputWidth: Int, _ output: PixelLayout, _: Function.Type
+  ) {
     for y in outputRows {
       var cursor = PixelLayout.Cursor(output, at: y * outputWidth)
-      let row = Row(
+      let row = Row<Function>(
         input: input + y * stride * inputRowStride, rowStride: inputRowStride,
         channels: channels, width: outputWidth, taps: UnsafePointer(taps.pointer),
-        tapStride: paddedChannels, bias: UnsafePointer(bias.pointer),
-        output: cursor.next(), activation: activation)
+        tapStride: paddedChannels, bias: UnsafePointer(bias.pointer), output: cursor.next())
       switch (kernelSize, stride) {
       case (3, 1): row.run(kernelSize: 3, stride: 1)
       case (3, 2): row.run(kernelSize: 3, stride: 2)
@@ -67,8 +79,51 @@ public struct DepthwiseConvolution: Sendable {
   }
 }
 
+extension Row {
+  /// Four neighbouring outputs of 16 channels. Input offsets are written as one product per
+  /// tap so that the compiler sees equal offsets as equal and loads each input once.
+  @inline(__always)
+  func four(at x: Int, channel: Int, kernelSize k: Int, stride s: Int) {
+    let start = bias.vector(at: channel)
+    var a0 = start
+    var a1 = start
+    var a2 = start
+    var a3 = start
+    let corner = input + (channel &+ x &* s &* channels)
+    for ky in 0..<k {
+      let line = corner + ky &* rowStride
+      for kx in 0..<k {
+        let weight = taps.vector(at: (ky &* k &+ kx) &* tapStride &+ channel)
+        a0.addProduct(line.vector(at: kx &* channels), weight)
+        a1.addProduct(line.vector(at: (s &+ kx) &* channels), weight)
+        a2.addProduct(line.vector(at: (2 &* s &+ kx) &* channels), weight)
+        a3.addProduct(line.vector(at: (3 &* s &+ kx) &* channels), weight)
+      }
+    }
+    let target = output + (x &* channels &+ channel)
+    target.store(Function.apply(a0))
+    target.store(Function.apply(a1), at: channels)
+    target.store(Function.apply(a2), at: 2 &* channels)
+    target.store(Function.apply(a3), at: 3 &* channels)
+  }
+
+  @inline(__always)
+  func one(at x: Int, channel: Int, kernelSize k: Int, stride s: Int) {
+    var sum = bias.vector(at: channel)
+    let corner = input + (channel &+ x &* s &* channels)
+    for ky in 0..<k {
+      for kx in 0..<k {
+        sum.addProduct(
+          corner.vector(at: ky &* rowStride &+ kx &* channels),
+          taps.vector(at: (ky &* k &+ kx) &* tapStride &+ channel))
+      }
+    }
+    (output + (x &* channels &+ channel)).store(Function.apply(sum))
+  }
+}
+
 /// One output row of a depthwise convolution.
-private struct Row {
+private struct Row<Function: VectorActivation> {
   let input: UnsafePointer<Float>
   let rowStride: Int
   let channels: Int
@@ -77,53 +132,23 @@ private struct Row {
   let tapStride: Int
   let bias: UnsafePointer<Float>
   let output: UnsafeMutablePointer<Float>
-  let activation: Activation
 
   /// Called with literal sizes so the tap loops unroll.
   @inline(__always)
   func run(kernelSize k: Int, stride s: Int) {
-    let step = s * channels
     var channel = 0
     while channel + 16 <= channels {
-      let start = bias.vector(at: channel)
-      let corner = input + channel
-      let weights = taps + channel
-      var x = 0
-      while x + 4 <= width {
-        var a0 = start
-        var a1 = start
-        var a2 = start
-        var a3 = start
-        for ky in 0..<k {
-          let line = corner + ky * rowStride + x * step
-          for kx in 0..<k {
-            let weight = weights.vector(at: (ky * k + kx) * tapStride)
-            let pixel = line + kx * channels
-            a0.addProduct(pixel.vector(), weight)
-            a1.addProduct(pixel.vector(at: step), weight)
-            a2.addProduct(pixel.vector(at: 2 * step), weight)
-            a3.addProduct(pixel.vector(at: 3 * step), weight)
-          }
+      if width >= 4 {
+        var x = 0
+        while x < width {
+          // The last block may overlap the one before: recomputing a few outputs is cheaper
+          // than a one-pixel tail.
+          let first = min(x, width - 4)
+          four(at: first, channel: channel, kernelSize: k, stride: s)
+          x = first + 4
         }
-        let target = output + x * channels + channel
-        target.store(activation.apply(a0))
-        target.store(activation.apply(a1), at: channels)
-        target.store(activation.apply(a2), at: 2 * channels)
-        target.store(activation.apply(a3), at: 3 * channels)
-        x += 4
-      }
-      while x < width {
-        var a0 = start
-        let line = corner + x * step
-        for ky in 0..<k {
-          for kx in 0..<k {
-            a0.addProduct(
-              (line + ky * rowStride + kx * channels).vector(),
-              weights.vector(at: (ky * k + kx) * tapStride))
-          }
-        }
-        (output + x * channels + channel).store(activation.apply(a0))
-        x += 1
+      } else {
+        for x in 0..<width { one(at: x, channel: channel, kernelSize: k, stride: s) }
       }
       channel += 16
     }
@@ -133,11 +158,11 @@ private struct Row {
         for ky in 0..<k {
           for kx in 0..<k {
             sum +=
-              input[ky * rowStride + x * step + kx * channels + tail]
+              input[ky * rowStride + x * s * channels + kx * channels + tail]
               * taps[(ky * k + kx) * tapStride + tail]
           }
         }
-        output[x * channels + tail] = activation.apply(sum)
+        output[x * channels + tail] = Function.apply(FloatVector(repeating: sum))[0]
       }
     }
   }

@@ -51,24 +51,41 @@ public struct PointwiseConvolution: Sendable {
     residual: UnsafePointer<Float>? = nil, activation: Activation
   ) {
     precondition(output.channels >= outputChannels, "output pixels are too narrow")
+    switch activation {
+    case .identity:
+      apply(input, pixels, output, firstPixel, residual, IdentityActivation.self)
+    case .relu:
+      apply(input, pixels, output, firstPixel, residual, ReLUActivation.self)
+    case .relu6:
+      apply(input, pixels, output, firstPixel, residual, ReLU6Activation.self)
+    }
+  }
+
+  private func apply<Function: VectorActivation>(
+    _ input: UnsafePointer<Float>, _ pixels: Int, _ output: PixelLayout, _ firstPixel: Int,
+    _ residual: UnsafePointer<Float>?, _: Function.Type
+  ) {
     let width = Self.panelWidth
     // Rows per pass over the panels: enough to reuse each panel from cache, few enough that
     // the rows' inputs stay in L2 while all panels run over them.
-    let chunk = max(Self.tileRows, (16_384 / max(inputChannels, 1)) / Self.tileRows * Self.tileRows)
+    let chunk = max(
+      Self.tileRows, (16_384 / max(inputChannels, 1)) / Self.tileRows * Self.tileRows)
     for chunkStart in stride(from: 0, to: pixels, by: chunk) {
       let chunkEnd = min(chunkStart + chunk, pixels)
       for panel in 0..<((outputChannels + width - 1) / width) {
         let columns = min(width, outputChannels - panel * width)
         var cursor = PixelLayout.Cursor(output, at: firstPixel + chunkStart)
         for tileStart in stride(from: chunkStart, to: chunkEnd, by: Self.tileRows) {
-          let tile = Tile(
+          let tile = Tile<Function>(
             a: input + tileStart * inputChannels, lda: inputChannels,
             rows: min(Self.tileRows, chunkEnd - tileStart), depth: inputChannels,
             b: UnsafePointer(panels.pointer + panel * inputChannels * width),
             bias: UnsafePointer(bias.pointer + panel * width),
             residual: residual.map { $0 + tileStart * outputChannels + panel * width },
-            residualStride: outputChannels, columnOffset: panel * width, activation: activation)
-          if columns > 16 {
+            residualStride: outputChannels, columnOffset: panel * width)
+          if columns > 16 && tile.rows <= 4 {
+            tile.run32Short(lanes: columns - 16, cursor: &cursor)
+          } else if columns > 16 {
             tile.run32(lanes: columns - 16, cursor: &cursor)
           } else {
             tile.run16(lanes: columns, cursor: &cursor)
@@ -79,10 +96,11 @@ public struct PointwiseConvolution: Sendable {
   }
 }
 
-/// One micro-kernel call: up to 8 rows of A against one 32-wide panel of B.
+/// One micro-kernel call: up to 8 rows of A against one 32-wide panel of B, with the bias
+/// as the accumulators' start and the residual and activation applied on the way out.
 ///
 /// Rows past `rows` re-read the last valid row (so no tail code is needed) and are not stored.
-private struct Tile {
+private struct Tile<Function: VectorActivation> {
   let a: UnsafePointer<Float>
   let lda: Int
   let rows: Int
@@ -92,42 +110,36 @@ private struct Tile {
   let residual: UnsafePointer<Float>?
   let residualStride: Int
   let columnOffset: Int
-  let activation: Activation
 
   @inline(__always)
   func row(_ index: Int) -> UnsafePointer<Float> {
     a + min(index, rows - 1) * lda
   }
 
+  /// Stores one accumulator vector of output row `row`, of which `lanes` columns exist.
   @inline(__always)
-  func finish(
+  func emit(
+    _ value: FloatVector, row: Int, vector: Int, lanes: Int, into pixel: UnsafeMutablePointer<Float>
+  ) {
+    guard lanes == 16 else {
+      emitPartial(value, row: row, vector: vector, lanes: lanes, into: pixel)
+      return
+    }
+    var result = value
+    if let residual { result += residual.vector(at: row &* residualStride &+ vector &* 16) }
+    pixel.store(Function.apply(result), at: columnOffset &+ vector &* 16)
+  }
+
+  /// The ragged end of a panel (fewer than 16 output channels left).
+  @inline(__always)
+  func emitPartial(
     _ value: FloatVector, row: Int, vector: Int, lanes: Int, into pixel: UnsafeMutablePointer<Float>
   ) {
     var result = value
     if let residual {
-      let source = residual + row * residualStride + vector * 16
-      if lanes == 16 {
-        result += source.vector()
-      } else {
-        for lane in 0..<lanes { result[lane] += source[lane] }
-      }
+      result += residual.vector(at: row * residualStride + vector * 16, lanes: lanes)
     }
-    pixel.store(activation.apply(result), at: columnOffset + vector * 16, lanes: lanes)
-  }
-
-  @inline(__always)
-  func emit(
-    _ first: FloatVector, _ second: FloatVector, row: Int, lanes: Int,
-    cursor: inout PixelLayout.Cursor
-  ) {
-    let pixel = cursor.next()
-    finish(first, row: row, vector: 0, lanes: 16, into: pixel)
-    finish(second, row: row, vector: 1, lanes: lanes, into: pixel)
-  }
-
-  @inline(__always)
-  func emit(_ value: FloatVector, row: Int, lanes: Int, cursor: inout PixelLayout.Cursor) {
-    finish(value, row: row, vector: 0, lanes: lanes, into: cursor.next())
+    pixel.store(Function.apply(result), at: columnOffset + vector * 16, lanes: lanes)
   }
 
   /// 8 × 32 outputs in 16 accumulators; `lanes` is how many of the second 16 columns exist.
@@ -164,7 +176,8 @@ private struct Tile {
       let b0 = panel.vector(at: 0)
       let b1 = panel.vector(at: 16)
       panel += 32
-      var x = FloatVector(repeating: a0[k])
+      var x: FloatVector
+      x = FloatVector(repeating: a0[k])
       c00.addProduct(x, b0)
       c01.addProduct(x, b1)
       x = FloatVector(repeating: a1[k])
@@ -189,14 +202,93 @@ private struct Tile {
       c70.addProduct(x, b0)
       c71.addProduct(x, b1)
     }
-    emit(c00, c01, row: 0, lanes: lanes, cursor: &cursor)
-    if rows > 1 { emit(c10, c11, row: 1, lanes: lanes, cursor: &cursor) }
-    if rows > 2 { emit(c20, c21, row: 2, lanes: lanes, cursor: &cursor) }
-    if rows > 3 { emit(c30, c31, row: 3, lanes: lanes, cursor: &cursor) }
-    if rows > 4 { emit(c40, c41, row: 4, lanes: lanes, cursor: &cursor) }
-    if rows > 5 { emit(c50, c51, row: 5, lanes: lanes, cursor: &cursor) }
-    if rows > 6 { emit(c60, c61, row: 6, lanes: lanes, cursor: &cursor) }
-    if rows > 7 { emit(c70, c71, row: 7, lanes: lanes, cursor: &cursor) }
+    var pixel: UnsafeMutablePointer<Float>
+    pixel = cursor.next()
+    emit(c00, row: 0, vector: 0, lanes: 16, into: pixel)
+    emit(c01, row: 0, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 1 else { return }
+    pixel = cursor.next()
+    emit(c10, row: 1, vector: 0, lanes: 16, into: pixel)
+    emit(c11, row: 1, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 2 else { return }
+    pixel = cursor.next()
+    emit(c20, row: 2, vector: 0, lanes: 16, into: pixel)
+    emit(c21, row: 2, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 3 else { return }
+    pixel = cursor.next()
+    emit(c30, row: 3, vector: 0, lanes: 16, into: pixel)
+    emit(c31, row: 3, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 4 else { return }
+    pixel = cursor.next()
+    emit(c40, row: 4, vector: 0, lanes: 16, into: pixel)
+    emit(c41, row: 4, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 5 else { return }
+    pixel = cursor.next()
+    emit(c50, row: 5, vector: 0, lanes: 16, into: pixel)
+    emit(c51, row: 5, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 6 else { return }
+    pixel = cursor.next()
+    emit(c60, row: 6, vector: 0, lanes: 16, into: pixel)
+    emit(c61, row: 6, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 7 else { return }
+    pixel = cursor.next()
+    emit(c70, row: 7, vector: 0, lanes: 16, into: pixel)
+    emit(c71, row: 7, vector: 1, lanes: lanes, into: pixel)
+  }
+
+  /// 4 × 32 outputs, for the last rows of a call when at most four remain (a 7 × 7 image
+  /// is 6 tiles of 8 and one row).
+  @inline(never)
+  func run32Short(lanes: Int, cursor: inout PixelLayout.Cursor) {
+    let bias0 = bias.vector(at: 0)
+    let bias1 = bias.vector(at: 16)
+    var c00 = bias0
+    var c01 = bias1
+    var c10 = bias0
+    var c11 = bias1
+    var c20 = bias0
+    var c21 = bias1
+    var c30 = bias0
+    var c31 = bias1
+    let a0 = row(0)
+    let a1 = row(1)
+    let a2 = row(2)
+    let a3 = row(3)
+    var panel = b
+    for k in 0..<depth {
+      let b0 = panel.vector(at: 0)
+      let b1 = panel.vector(at: 16)
+      panel += 32
+      var x: FloatVector
+      x = FloatVector(repeating: a0[k])
+      c00.addProduct(x, b0)
+      c01.addProduct(x, b1)
+      x = FloatVector(repeating: a1[k])
+      c10.addProduct(x, b0)
+      c11.addProduct(x, b1)
+      x = FloatVector(repeating: a2[k])
+      c20.addProduct(x, b0)
+      c21.addProduct(x, b1)
+      x = FloatVector(repeating: a3[k])
+      c30.addProduct(x, b0)
+      c31.addProduct(x, b1)
+    }
+    var pixel: UnsafeMutablePointer<Float>
+    pixel = cursor.next()
+    emit(c00, row: 0, vector: 0, lanes: 16, into: pixel)
+    emit(c01, row: 0, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 1 else { return }
+    pixel = cursor.next()
+    emit(c10, row: 1, vector: 0, lanes: 16, into: pixel)
+    emit(c11, row: 1, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 2 else { return }
+    pixel = cursor.next()
+    emit(c20, row: 2, vector: 0, lanes: 16, into: pixel)
+    emit(c21, row: 2, vector: 1, lanes: lanes, into: pixel)
+    guard rows > 3 else { return }
+    pixel = cursor.next()
+    emit(c30, row: 3, vector: 0, lanes: 16, into: pixel)
+    emit(c31, row: 3, vector: 1, lanes: lanes, into: pixel)
   }
 
   /// 8 × 16 outputs, for a last panel of at most 16 columns (`lanes` of them exist).
@@ -232,13 +324,20 @@ private struct Tile {
       c6.addProduct(FloatVector(repeating: a6[k]), b0)
       c7.addProduct(FloatVector(repeating: a7[k]), b0)
     }
-    emit(c0, row: 0, lanes: lanes, cursor: &cursor)
-    if rows > 1 { emit(c1, row: 1, lanes: lanes, cursor: &cursor) }
-    if rows > 2 { emit(c2, row: 2, lanes: lanes, cursor: &cursor) }
-    if rows > 3 { emit(c3, row: 3, lanes: lanes, cursor: &cursor) }
-    if rows > 4 { emit(c4, row: 4, lanes: lanes, cursor: &cursor) }
-    if rows > 5 { emit(c5, row: 5, lanes: lanes, cursor: &cursor) }
-    if rows > 6 { emit(c6, row: 6, lanes: lanes, cursor: &cursor) }
-    if rows > 7 { emit(c7, row: 7, lanes: lanes, cursor: &cursor) }
+    emit(c0, row: 0, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 1 else { return }
+    emit(c1, row: 1, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 2 else { return }
+    emit(c2, row: 2, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 3 else { return }
+    emit(c3, row: 3, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 4 else { return }
+    emit(c4, row: 4, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 5 else { return }
+    emit(c5, row: 5, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 6 else { return }
+    emit(c6, row: 6, vector: 0, lanes: lanes, into: cursor.next())
+    guard rows > 7 else { return }
+    emit(c7, row: 7, vector: 0, lanes: lanes, into: cursor.next())
   }
 }

@@ -20,14 +20,42 @@ extension UnsafeMutablePointer<Float> {
     UnsafeMutableRawPointer(self + offset).storeBytes(of: value, as: FloatVector.self)
   }
 
-  /// Stores the first `lanes` lanes only, for the ragged end of a channel row.
+  /// Stores the first `lanes` lanes only, for the ragged end of a channel row (eight at once
+  /// when there are that many, as channel counts are usually multiples of 8).
   @inline(__always)
   func store(_ value: FloatVector, at offset: Int = 0, lanes: Int) {
     if lanes == FloatVector.scalarCount {
       store(value, at: offset)
-    } else {
-      for lane in 0..<lanes { self[offset + lane] = value[lane] }
+      return
     }
+    var lane = 0
+    if lanes >= 8 {
+      UnsafeMutableRawPointer(self + offset).storeBytes(of: value.lowHalf, as: SIMD8<Float>.self)
+      lane = 8
+    }
+    while lane < lanes {
+      self[offset + lane] = value[lane]
+      lane += 1
+    }
+  }
+}
+
+extension UnsafePointer<Float> {
+  /// Loads the first `lanes` lanes; the others are zero.
+  @inline(__always)
+  func vector(at offset: Int, lanes: Int) -> FloatVector {
+    if lanes == FloatVector.scalarCount { return vector(at: offset) }
+    var value = FloatVector()
+    var lane = 0
+    if lanes >= 8 {
+      value.lowHalf = UnsafeRawPointer(self + offset).loadUnaligned(as: SIMD8<Float>.self)
+      lane = 8
+    }
+    while lane < lanes {
+      value[lane] = self[offset + lane]
+      lane += 1
+    }
+    return value
   }
 }
 
@@ -38,18 +66,6 @@ public enum Activation: Sendable, Equatable {
   /// `min(max(x, 0), 6)`.
   case relu6
 
-  /// Compare-and-select rather than `pointwiseMin`/`pointwiseMax`, whose NaN rules cost extra
-  /// instructions.
-  @inline(__always)
-  func apply(_ value: FloatVector) -> FloatVector {
-    switch self {
-    case .identity: return value
-    case .relu: return value.replacing(with: 0, where: value .< 0)
-    case .relu6:
-      return value.replacing(with: 0, where: value .< 0).replacing(with: 6, where: value .> 6)
-    }
-  }
-
   /// The scalar form, for references and ragged ends.
   public func apply(_ value: Float) -> Float {
     switch self {
@@ -57,6 +73,32 @@ public enum Activation: Sendable, Equatable {
     case .relu: value < 0 ? 0 : value
     case .relu6: value < 0 ? 0 : (value > 6 ? 6 : value)
     }
+  }
+}
+
+/// An activation as a type, so kernels specialise their output pass for it instead of
+/// switching per vector.
+protocol VectorActivation {
+  static func apply(_ value: FloatVector) -> FloatVector
+}
+
+enum IdentityActivation: VectorActivation {
+  @inline(__always)
+  static func apply(_ value: FloatVector) -> FloatVector { value }
+}
+
+/// Compare-and-select rather than `pointwiseMax`, whose NaN rules cost extra instructions.
+enum ReLUActivation: VectorActivation {
+  @inline(__always)
+  static func apply(_ value: FloatVector) -> FloatVector {
+    value.replacing(with: 0, where: value .< 0)
+  }
+}
+
+enum ReLU6Activation: VectorActivation {
+  @inline(__always)
+  static func apply(_ value: FloatVector) -> FloatVector {
+    value.replacing(with: 0, where: value .< 0).replacing(with: 6, where: value .> 6)
   }
 }
 

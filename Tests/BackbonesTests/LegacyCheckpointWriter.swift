@@ -1,5 +1,6 @@
-/// Writes small legacy-format PyTorch checkpoints byte by byte, the way `torch.save` lays them
-/// out, so the reader can be tested on files whose every byte the test controls.
+/// Writes small PyTorch checkpoints byte by byte, the way `torch.save` lays them out (legacy
+/// format here, zip format in `zipFile`), so the reader can be tested on files whose every
+/// byte the test controls.
 struct LegacyCheckpointWriter {
   struct Tensor {
     var name: String
@@ -13,7 +14,10 @@ struct LegacyCheckpointWriter {
   var tensors: [Tensor]
 
   /// The pickle that holds the state dict, between the header pickles and the storages.
-  var stateDictPickle: [UInt8] {
+  var stateDictPickle: [UInt8] { stateDictPickle(legacy: true) }
+
+  /// The legacy format's persistent ids carry a sixth element (a storage view, `None`).
+  func stateDictPickle(legacy: Bool) -> [UInt8] {
     var p = Pickle()
     p.proto()
     p.global("collections", "OrderedDict")
@@ -30,7 +34,7 @@ struct LegacyCheckpointWriter {
       p.unicode("\(index)")
       p.unicode("cpu")
       p.int(tensor.storage.count)
-      p.none()
+      if legacy { p.none() }
       p.tuple()
       p.persistentID()
       p.int(tensor.offset)
@@ -66,6 +70,14 @@ struct LegacyCheckpointWriter {
     return p.bytes
   }
 
+  /// The raw bytes of one tensor's storage.
+  func storageBytes(_ tensor: Tensor) -> [UInt8] {
+    tensor.storage.flatMap { value in
+      tensor.storageType == "LongStorage"
+        ? littleEndian(UInt64(bitPattern: Int64(value))) : littleEndian(value.bitPattern)
+    }
+  }
+
   var storages: [UInt8] {
     var p = Pickle()
     p.proto()
@@ -77,13 +89,7 @@ struct LegacyCheckpointWriter {
     var bytes = p.bytes
     for tensor in tensors {
       bytes += littleEndian(UInt64(tensor.storage.count))
-      for value in tensor.storage {
-        if tensor.storageType == "LongStorage" {
-          bytes += littleEndian(UInt64(bitPattern: Int64(value)))
-        } else {
-          bytes += littleEndian(value.bitPattern)
-        }
-      }
+      bytes += storageBytes(tensor)
     }
     return bytes
   }

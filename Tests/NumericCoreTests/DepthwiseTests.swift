@@ -21,6 +21,8 @@ import Testing
     Case(height: 5, width: 9, channels: 7, kernelSize: 3, stride: 1, pads: (0, 2, 1, 0)),
     Case(height: 6, width: 5, channels: 17, kernelSize: 1, stride: 1, pads: (0, 0, 0, 0)),
     Case(height: 11, width: 12, channels: 20, kernelSize: 7, stride: 2, pads: (3, 2, 3, 3)),
+    Case(height: 4, width: 3, channels: 19, kernelSize: 3, stride: 1, pads: (1, 1, 1, 1)),
+    Case(height: 3, width: 1, channels: 32, kernelSize: 5, stride: 2, pads: (1, 1, 2, 2)),
   ]
 
   @Test(arguments: cases)

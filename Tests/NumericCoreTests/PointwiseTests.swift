@@ -4,7 +4,7 @@ import Testing
 @Suite struct PointwiseTests {
   static let shapes: [(pixels: Int, inputs: Int, outputs: Int)] = [
     (1, 1, 1), (8, 16, 32), (13, 7, 5), (37, 24, 40), (64, 33, 17), (9, 70, 50), (50, 3, 96),
-    (17, 96, 24), (8, 16, 16),
+    (17, 96, 24), (8, 16, 16), (11, 20, 45), (5, 9, 12),
   ]
 
   @Test(arguments: shapes.indices, [Activation.identity, .relu, .relu6])
@@ -33,9 +33,11 @@ import Testing
   }
 
   /// Rows of 5 pixels written into the interior of a 7-wide zero-bordered buffer, starting at
-  /// pixel 3, with a residual added: the border and the pixels before 3 stay untouched.
-  @Test func writesIntoPaddedInteriorWithResidual() {
-    let (pixels, inputs, outputs, width) = (17, 11, 40, 5)
+  /// pixel 3, with a residual added: the border and the pixels before 3 stay untouched. The
+  /// output widths leave 8, 13 and 13 channels in the last vector.
+  @Test(arguments: [40, 45, 13])
+  func writesIntoPaddedInteriorWithResidual(outputs: Int) {
+    let (pixels, inputs, width) = (17, 11, 5)
     var random = SplitMix64(seed: 99)
     let input = random.floats(pixels * inputs)
     let residual = random.floats(pixels * outputs)

@@ -1,4 +1,5 @@
 import Foundation
+import ZIPFoundation
 
 /// Reads PyTorch checkpoints (`torch.save` of a state dict) without Python.
 ///
@@ -20,11 +21,10 @@ public enum TorchCheckpoint {
 
   /// Reads a checkpoint held in memory; `source` names it in errors.
   public static func load(bytes: [UInt8], source: String) throws(CheckpointError) -> StateDict {
-    if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-      throw CheckpointError(
-        file: source, reason: .unsupported("zip-format checkpoints (PyTorch 1.6+)"))
-    }
     do {
+      if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+        return try ZipCheckpoint.read(bytes, source: source)
+      }
       return try LegacyCheckpoint.read(bytes, source: source)
     } catch let error as CheckpointError {
       throw error
@@ -95,6 +95,56 @@ enum LegacyCheckpoint {
       let end = position + count * dtype.elementSize
       storages[key] = bytes[position..<end]
       position = end
+    }
+    return try StateDictAssembly.stateDict(named, storages: storages, source: source)
+  }
+}
+
+/// The zip layout of PyTorch 1.6 and later: `<name>/data.pkl` is the state-dict pickle with the
+/// same persistent ids, and each storage is the raw file `<name>/data/<key>`.
+enum ZipCheckpoint {
+  static func read(_ bytes: [UInt8], source: String) throws -> StateDict {
+    func fail(_ reason: CheckpointError.Reason) -> CheckpointError {
+      CheckpointError(file: source, reason: reason)
+    }
+    guard let archive = try? Archive(data: Data(bytes), accessMode: .read, pathEncoding: nil) else {
+      throw fail(.malformed("not a readable zip archive"))
+    }
+    guard
+      let pickle = archive.first(where: {
+        $0.path.hasSuffix("/data.pkl") && $0.path.split(separator: "/").count == 2
+      })
+    else {
+      throw fail(.notACheckpoint("zip archive without <name>/data.pkl"))
+    }
+    let prefix = String(pickle.path.dropLast("data.pkl".count))
+    func contents(_ entry: Entry) throws -> [UInt8] {
+      var data = Data()
+      do {
+        _ = try archive.extract(entry) { data.append($0) }
+      } catch {
+        throw fail(.malformed("cannot extract \(entry.path)"))
+      }
+      return [UInt8](data)
+    }
+    if let order = archive[prefix + "byteorder"], try contents(order) == Array("big".utf8) {
+      throw fail(.unsupported("big-endian storages"))
+    }
+
+    var unpickler = Unpickler(
+      bytes: try contents(pickle), persistentLoad: StorageReference.persistentLoad)
+    let named = try StateDictAssembly.namedTensors(in: try unpickler.load(), source: source)
+    var storages: [String: ArraySlice<UInt8>] = [:]
+    for (_, reference) in named where storages[reference.storage.key] == nil {
+      let key = reference.storage.key
+      guard let entry = archive[prefix + "data/" + key] else {
+        throw fail(.malformed("storage \(key) is missing"))
+      }
+      let raw = try contents(entry)
+      guard raw.count >= reference.storage.count * reference.storage.dtype.elementSize else {
+        throw fail(.truncated(offset: raw.count))
+      }
+      storages[key] = raw[...]
     }
     return try StateDictAssembly.stateDict(named, storages: storages, source: source)
   }

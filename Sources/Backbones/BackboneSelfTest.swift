@@ -1,0 +1,120 @@
+import Foundation
+import NumericCore
+
+/// Checks an encoder against the reference implementation's output on the built-in synthetic
+/// frame and (for the classifier) on the built-in cat photo, the self-test a user runs after
+/// installing (BLAS builds and CPUs differ).
+public enum BackboneSelfTest {
+  /// Largest accepted absolute difference of any feature or logit (about five times the
+  /// worst float32 implementation measured against the float64 reference).
+  public static let absoluteTolerance = 1e-4
+  /// Largest accepted `‖computed − reference‖ / ‖reference‖`.
+  public static let relativeTolerance = 2e-5
+
+  /// The reference's five most likely classes for the cat photo (scikit-image's `chelsea`,
+  /// 300 × 451, cropped as `ReferenceCrop` does): tiger cat, Egyptian cat, tabby, lynx,
+  /// window screen.
+  public static let referenceCatTop5 = [282, 285, 281, 287, 904]
+
+  /// A class and its softmax probability.
+  public struct ClassScore: Sendable, Codable, Equatable {
+    public let index: Int
+    public let probability: Double
+    public let name: String
+  }
+
+  /// The `k` most likely ImageNet classes for a frame's logits, most likely first.
+  public static func topClasses(_ logits: some Collection<Float>, k: Int) -> [ClassScore] {
+    let probabilities = softmax(Array(logits))
+    let names = ImageNetClasses.names
+    return topIndices(probabilities, k: k).map { index in
+      ClassScore(
+        index: index, probability: Double(probabilities[index]),
+        name: index < names.count ? names[index] : "class \(index)")
+    }
+  }
+
+  /// The outcome for one backbone.
+  public struct Result: Sendable, Codable, Equatable {
+    public let backbone: BackboneID
+    /// Error of the pooled feature vector.
+    public let feature: VectorError
+    /// Error of the class logits, for backbones with a classifier.
+    public let logits: VectorError?
+    /// Indices of the five largest logits, largest first, and the reference's.
+    public let top5: [Int]?
+    public let referenceTop5: [Int]?
+    /// The five most likely classes for the cat photo, for backbones with a classifier.
+    public let catTop5: [ClassScore]?
+
+    /// The worst absolute error over features and logits.
+    public var maxAbsoluteError: Double { max(feature.maxAbsolute, logits?.maxAbsolute ?? 0) }
+    /// The worst relative (L2) error over features and logits.
+    public var maxRelativeError: Double { max(feature.relativeL2, logits?.relativeL2 ?? 0) }
+
+    /// Within both tolerances, with the reference's top-5 order for the synthetic frame and
+    /// its top-5 classes for the cat.
+    public var passed: Bool {
+      maxAbsoluteError <= BackboneSelfTest.absoluteTolerance
+        && maxRelativeError <= BackboneSelfTest.relativeTolerance && top5 == referenceTop5
+        && catTop5.map { $0.map(\.index) == BackboneSelfTest.referenceCatTop5 } ?? true
+    }
+  }
+
+  /// Why the self-test could not run.
+  public struct Failure: Error, CustomStringConvertible {
+    public let description: String
+  }
+
+  /// Runs `encoder` on the synthetic frame and compares with the stored reference.
+  public static func run(_ encoder: FrameEncoder) throws(Failure) -> Result {
+    let golden = try Golden.load(encoder.backbone)
+    let encoding = encoder.encode(
+      frames: SyntheticFrame.values(size: encoder.inputSize), count: 1, input: .normalized)
+    let logits = encoding.logits(0).map(Array.init)
+    var logitsError: VectorError?
+    if let logits, let reference = golden.logits {
+      logitsError = VectorError(logits, reference: reference)
+    }
+    var catTop5: [ClassScore]?
+    if encoder.classCount != nil {
+      let cat = encoder.encode(frames: try catFrame(), count: 1)
+      catTop5 = cat.logits(0).map { topClasses($0, k: 5) }
+    }
+    return Result(
+      backbone: encoder.backbone,
+      feature: VectorError(encoding.feature(0), reference: golden.feature),
+      logits: logitsError,
+      top5: logits.map { topIndices($0, k: 5) },
+      referenceTop5: golden.logits.map { topIndices($0, k: 5) },
+      catTop5: catTop5)
+  }
+
+  /// The built-in cat photo, cropped to 224 × 224 RGB 0...255 as the reference was.
+  public static func catFrame() throws(Failure) -> [Float] {
+    guard let url = Bundle.module.url(forResource: "chelsea", withExtension: "rgb"),
+      let data = try? Data(contentsOf: url), data.count == 300 * 451 * 3
+    else {
+      throw Failure(description: "chelsea.rgb: cat photo missing from Vidi's resources")
+    }
+    return ReferenceCrop.shorterSide256Crop224(rgb: [UInt8](data), height: 300, width: 451)
+  }
+
+  /// The float64 reference outputs shipped with the module.
+  private struct Golden: Decodable {
+    var feature: [Double]
+    var logits: [Double]?
+
+    static func load(_ backbone: BackboneID) throws(Failure) -> Golden {
+      let name = "golden-\(backbone.rawValue)"
+      guard
+        let url = Bundle.module.url(forResource: name, withExtension: "json"),
+        let data = try? Data(contentsOf: url),
+        let golden = try? JSONDecoder().decode(Golden.self, from: data)
+      else {
+        throw Failure(description: "\(name).json: reference vector missing from Vidi's resources")
+      }
+      return golden
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import Backbones
+import Testing
+
+@Suite struct FrameEncoderTests {
+  /// RGB values 0...255 that the backbone's own normalisation maps back onto the synthetic
+  /// (already normalised) frame: both inputs must give the same features.
+  static let lite0Mean: [Float] = [127, 127, 127]
+  static let lite0Std: [Float] = [128, 128, 128]
+  static let imageNetMean: [Float] = [0.485 * 255, 0.456 * 255, 0.406 * 255]
+  static let imageNetStd: [Float] = [0.229 * 255, 0.224 * 255, 0.225 * 255]
+
+  @Test(arguments: [
+    (BackboneID.efficientnetLite0, lite0Mean, lite0Std),
+    (BackboneID.mobilenetV2, imageNetMean, imageNetStd),
+  ])
+  func pixelValuesAreNormalisedPerBackbone(backbone: BackboneID, mean: [Float], std: [Float]) throws
+  {
+    let encoder = try FrameEncoder(
+      backbone: backbone, checkpoint: TestWeights.url(backbone), threads: 1)
+    let normalized = SyntheticFrame.values()
+    let pixels = normalized.enumerated().map { index, value in
+      value * std[index % 3] + mean[index % 3]
+    }
+    let fromPixels = encoder.encode(frames: pixels, count: 1)
+    let reference = encoder.encode(frames: normalized, count: 1, input: .normalized)
+    let error = VectorError(fromPixels.features, reference: reference.features.map(Double.init))
+    #expect(error.maxAbsolute < 1e-4)
+    #expect(encoder.features(frames: pixels, count: 1) == fromPixels.features)
+  }
+
+  @Test func describesItsShapes() throws {
+    let encoder = try FrameEncoder(
+      backbone: .efficientnetLite0, checkpoint: TestWeights.url(.efficientnetLite0), threads: 2)
+    #expect(encoder.inputSize == 224)
+    #expect(encoder.featureCount == 1280)
+    #expect(encoder.classCount == 1000)
+    #expect(encoder.threads == 2)
+    #expect(encoder.valuesPerFrame == 224 * 224 * 3)
+    // 383.9 M convolution and 1.28 M classifier multiply-adds, as counted for the reference.
+    #expect(abs(Double(encoder.multiplyAddsPerFrame) / 1e6 - 385.2) < 0.1)
+    let empty = encoder.encode(frames: [], count: 0)
+    #expect(empty.features.isEmpty && empty.logits == [])
+  }
+
+  @Test func throughputReportsTheBatchAndThreads() throws {
+    let encoder = try FrameEncoder(
+      backbone: .mobilenetV2, checkpoint: TestWeights.url(.mobilenetV2), threads: 2)
+    #expect(abs(Double(encoder.multiplyAddsPerFrame) / 1e6 - 299.5) < 0.1)
+    let result = Throughput.measure(encoder, batch: 2, seconds: 0)
+    #expect(result.backbone == .mobilenetV2 && result.batch == 2 && result.threads == 2)
+    #expect(result.calls >= 3 && result.framesPerSecond > 0)
+  }
+}
