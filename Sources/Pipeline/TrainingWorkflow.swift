@@ -249,17 +249,22 @@ public enum TrainingWorkflow {
     let others = tied.map { scores[$0].model.rawValue }.joined(separator: ", ")
     let tie = "\(name) ties \(others) at \(percent(best.validationAccuracy)) validation accuracy"
     guard best.validationLoss < scores[runnerUp].validationLoss else {
-      return tie + " and loss (\(decimal(best.validationLoss, 4))) and was trained first"
+      return tie + " and loss (\(significant(best.validationLoss))) and was trained first"
     }
     return
-      tie + " and has the lower validation loss (\(decimal(best.validationLoss, 4)) vs "
-      + "\(decimal(scores[runnerUp].validationLoss, 4)))"
+      tie + " and has the lower validation loss (\(significant(best.validationLoss)) vs "
+      + "\(significant(scores[runnerUp].validationLoss)))"
   }
 }
 
 /// `value` as a percentage with one decimal, e.g. "88.2%".
 func percent(_ value: Double) -> String {
   String(format: "%.1f%%", value * 100)
+}
+
+/// `value` with three significant digits, so tiny losses stay distinguishable.
+func significant(_ value: Double) -> String {
+  String(format: "%.3g", value)
 }
 
 /// `value` with `places` decimals.

@@ -15,6 +15,7 @@ import Testing
     for candidate in selection.candidates {
       print("auto on the order task: \(candidate.model.rawValue) \(candidate.validationAccuracy)")
     }
+    print("auto on the order task: \(selection.reason)")
     #expect(selection.candidates.map(\.model) == ModelChoice.autoCandidates)
     #expect([ModelKind.gru, .lstm, .seedGRU].contains(model.kind))
     #expect(selection.chosen == model.kind)
