@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "vidi", targets: ["VidiCLI"]),
+    .executable(name: "vidi-bench-training", targets: ["VidiBenchTraining"]),
     .library(
       name: "Vidi",
       targets: ["Pipeline", "SequenceModels", "Backbones", "NumericCore", "VideoIO"]),
@@ -43,6 +44,9 @@ let package = Package(
         "Pipeline",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // The Swift side of bench/training (run.sh compares it with PyTorch).
+    .executableTarget(
+      name: "VidiBenchTraining", dependencies: ["SequenceModels"], path: "bench/training/Swift"),
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
@@ -52,7 +56,7 @@ let package = Package(
       resources: [.copy("Fixtures")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI"]),
+    .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI", "Pipeline"]),
   ],
   swiftLanguageModes: [.v6]
 )

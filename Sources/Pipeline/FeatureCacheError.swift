@@ -2,7 +2,7 @@ import Foundation
 
 /// Why the feature cache could not read a clip or write an entry; each description is one line
 /// naming the file.
-public enum FeatureCacheError: Error, CustomStringConvertible, Equatable {
+public enum FeatureCacheError: Error, Sendable, CustomStringConvertible, Equatable {
   case unreadableClip(URL, reason: String)
   case cannotWrite(URL, reason: String)
 

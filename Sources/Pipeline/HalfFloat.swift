@@ -42,6 +42,11 @@ public enum HalfFloat {
     }
   }
 
+  /// `value` rounded to the nearest binary16 number, as a `Float`.
+  public static func rounded(_ value: Float) -> Float {
+    float(fromBits: bits(from: value))
+  }
+
   /// `value >> shift`, rounded to nearest with ties to even.
   private static func roundShifted(_ value: UInt32, by shift: UInt32) -> UInt32 {
     let truncated = value >> shift

@@ -38,19 +38,29 @@ struct ParameterLayout: Equatable, Sendable {
   }
 }
 
-/// One stage of an architecture.
+/// One stage of an architecture. Layers map `[batch, steps, width]` activations; dense and
+/// dropout act on every row, so they work on sequences and on single vectors alike.
 public enum LayerSpec: Equatable, Sendable {
+  /// `x·W + b` on every row, optionally followed by ReLU.
   case dense(outputs: Int, relu: Bool)
+  /// Inverted dropout, active only while training.
   case dropout(rate: Float)
+  /// A GRU returning every step's output or only the state after the last valid step;
+  /// bidirectional concatenates a reversed GRU's output.
   case gru(hidden: Int, returnSequences: Bool, bidirectional: Bool)
+  /// An LSTM, with the same options as `gru`.
   case lstm(hidden: Int, returnSequences: Bool, bidirectional: Bool)
+  /// The mean of each clip's valid steps.
   case meanPool
 }
 
 /// Where the loss is taken: on one output per clip, or on every valid frame (whose
 /// probabilities are then averaged into the clip's).
 public enum Head: Equatable, Sendable {
+  /// The network ends with one row of logits per clip.
   case clip
+  /// The network ends with logits for every frame; each valid frame is trained with its clip's
+  /// label and a clip's probabilities are the mean of its frames'.
   case frames
 }
 

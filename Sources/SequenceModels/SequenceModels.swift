@@ -6,9 +6,16 @@
 
 /// The classifier architectures `vidi train --model` accepts.
 public enum ModelKind: String, CaseIterable, Sendable, Codable {
+  /// GRU(16, sequences) → GRU(8) → Dropout(0.4) → Dense(8, ReLU) → softmax: the classic Keras
+  /// CNN-RNN video example's classifier, fixed.
   case seedGRU = "seed-gru"
+  /// Stacked (optionally bidirectional) GRU layers, dropout, softmax on the last valid state.
   case gru
+  /// As `gru`, with LSTM layers.
   case lstm
+  /// A per-frame classifier trained on every valid frame with its clip's label; a clip's
+  /// prediction is the mean of its frames' probabilities.
   case frameAverage = "frame-average"
+  /// The mean of the valid frames' features, then a linear layer or a small MLP.
   case meanPool = "mean-pool"
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// A trained classifier with everything needed to apply it: classes, architecture, feature
 /// standardisation, weights, how it was trained and where its features came from.
@@ -59,6 +60,7 @@ public struct TrainedModel: Sendable, Equatable {
   /// `threads` threads.
   public func predict(_ clips: [SequenceClip], threads: Int = 1) throws -> [[Float]] {
     try check(clips)
+    if threads > 1 { BLAS.setThreadCount(1) }
     let workers = (0..<max(threads, 1)).map { _ in
       Worker(architecture: architecture, classes: classes.count)
     }

@@ -9,6 +9,9 @@ public enum Trainer {
   /// Minibatches are reshuffled every epoch from `config.seed`; the same seed, data and thread
   /// count give bit-identical models. Features are standardised with the training clips'
   /// mean and std, which the model keeps. `onEpoch` sees each epoch's record as it ends.
+  ///
+  /// With more than one thread, each thread takes a slice of every batch and calls the BLAS
+  /// single-threaded (this sets the BLAS thread count to 1).
   public static func train(
     _ dataset: SequenceDataset,
     validation: ValidationSource = .fraction(0.2),

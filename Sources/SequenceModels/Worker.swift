@@ -118,8 +118,8 @@ final class Worker: @unchecked Sendable {
     }
   }
 
-  /// Per-frame probabilities of the last forward pass (frame head only): `batch × steps ×
-  /// classes`, meaningful for valid frames.
+  /// The class probabilities of each valid frame of clip `b` in the last forward pass
+  /// (frame head only).
   func frameProbabilities(clip b: Int) -> [[Float]] {
     (0..<clipLengths[b]).map { t in
       let row = probabilities.pointer + (b * shape.steps + t) * classes

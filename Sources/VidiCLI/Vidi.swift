@@ -21,5 +21,5 @@ struct Vidi: AsyncParsableCommand {
     version: "vidi \(version) (FFmpeg "
       + FFmpegLibraries.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
       .joined(separator: ", ") + ")",
-    subcommands: [Models.self])
+    subcommands: [Index.self, Extract.self, Demo.self, Models.self])
 }

@@ -78,7 +78,8 @@ import Testing
     (
       "dense+relu per frame",
       Architecture(
-        inputWidth: width, layers: [.dense(outputs: 5, relu: true), .dense(outputs: 3, relu: false)],
+        inputWidth: width,
+        layers: [.dense(outputs: 5, relu: true), .dense(outputs: 3, relu: false)],
         head: .frames)
     ),
     (

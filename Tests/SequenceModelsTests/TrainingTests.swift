@@ -12,7 +12,8 @@ import Testing
     let first = try Trainer.train(data, config: config)
     let second = try Trainer.train(data, config: config)
     #expect(first.training.history.map(\.loss) == second.training.history.map(\.loss))
-    #expect(first.training.history.map(\.validationLoss) == second.training.history.map(\.validationLoss))
+    #expect(
+      first.training.history.map(\.validationLoss) == second.training.history.map(\.validationLoss))
     let probe = data.clips[0]
     #expect(
       try first.predict(features: probe.features, length: probe.length)
@@ -75,7 +76,9 @@ import Testing
     let data = Synthetic.orderFreeTask(clips: 8, seed: 1)
     var bad = data
     bad.clips[3].label = 9
-    #expect(throws: SequenceModelError.invalidData("training set clip 3: label 9 is not one of 4 classes")) {
+    #expect(
+      throws: SequenceModelError.invalidData("training set clip 3: label 9 is not one of 4 classes")
+    ) {
       try Trainer.train(bad, config: TrainingConfig(model: .gru))
     }
     var seed = TrainingConfig(model: .seedGRU)

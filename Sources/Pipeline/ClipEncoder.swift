@@ -1,0 +1,112 @@
+import Dispatch
+import Foundation
+
+/// Turns one clip's decoded frames into the cached form of its features: one row per frame
+/// slot, padded with masked zero rows up to the requested frame count, for each view.
+///
+/// Holds the scratch buffer for mirrored frames, so one instance belongs to one thread.
+final class ClipEncoder {
+  private let encoders: [FrameEncoder]
+  private var mirrored: [Float] = []
+
+  /// Frames are split over `encoders`, which run side by side; one encoder is the usual case
+  /// in a pipeline, where clips run side by side instead.
+  init(encoders: [FrameEncoder]) {
+    precondition(!encoders.isEmpty, "at least one encoder")
+    self.encoders = encoders
+  }
+
+  /// The features of `batch` for each of `views`, padded to `frames` rows.
+  func features(of batch: FrameBatch, views: [FeatureView], frames: Int)
+    -> [FeatureView: CachedFeatures]
+  {
+    var result: [FeatureView: CachedFeatures] = [:]
+    for view in views {
+      let values: [Float]
+      switch view {
+      case .original:
+        values = encode(batch.pixels, count: batch.count)
+      case .flipped:
+        FrameMirror.mirror(batch.pixels, size: batch.size, into: &mirrored)
+        values = encode(mirrored, count: batch.count)
+      }
+      result[view] = Self.padded(values, batch: batch, frames: frames)
+    }
+    return result
+  }
+
+  private func encode(_ pixels: [Float], count: Int) -> [Float] {
+    guard encoders.count > 1, count > 1 else {
+      return encoders[0].features(frames: pixels, count: count)
+    }
+    let stride = pixels.count / count
+    let parts = min(encoders.count, count)
+    let slots = ResultSlots<[Float]>(count: parts)
+    let encoders = encoders
+    DispatchQueue.concurrentPerform(iterations: parts) { part in
+      let frames = (part * count / parts)..<((part + 1) * count / parts)
+      let slice = Array(pixels[(frames.lowerBound * stride)..<(frames.upperBound * stride)])
+      slots[part] = encoders[part].features(frames: slice, count: frames.count)
+    }
+    return slots.values.flatMap { $0 }
+  }
+
+  /// `frames` rows: the encoded frames, then zero rows masked out. Padding rows repeat the last
+  /// frame's index, so indices stay ascending. Values are rounded to binary16, the cache's
+  /// precision, so fresh features are identical to the same features read back from the cache.
+  static func padded(_ values: [Float], batch: FrameBatch, frames: Int) -> CachedFeatures {
+    let count = batch.count
+    precondition(count <= frames, "more frames decoded than sampled")
+    let dimension = count > 0 ? values.count / count : 0
+    let padding = frames - count
+    let lastIndex = batch.frameIndices.last ?? 0
+    return CachedFeatures(
+      frameCount: frames, dimension: dimension,
+      values: values.map(HalfFloat.rounded) + repeatElement(0, count: padding * dimension),
+      mask: Array(repeating: true, count: count) + repeatElement(false, count: padding),
+      frameIndices: batch.frameIndices + repeatElement(lastIndex, count: padding))
+  }
+}
+
+/// Mirrors NHWC RGB frames left to right.
+public enum FrameMirror {
+  /// Writes `frames` (`size` × `size` × 3 values each, one after another) mirrored into
+  /// `output`, resizing it to match.
+  public static func mirror(_ frames: [Float], size: Int, into output: inout [Float]) {
+    let rowLength = size * 3
+    precondition(rowLength > 0 && frames.count % rowLength == 0, "whole rows of RGB pixels")
+    if output.count != frames.count {
+      output = [Float](repeating: 0, count: frames.count)
+    }
+    for rowStart in Swift.stride(from: 0, to: frames.count, by: rowLength) {
+      for column in 0..<size {
+        let source = rowStart + column * 3
+        let target = rowStart + (size - 1 - column) * 3
+        output[target] = frames[source]
+        output[target + 1] = frames[source + 1]
+        output[target + 2] = frames[source + 2]
+      }
+    }
+  }
+}
+
+/// Results written by concurrent workers into their own slots.
+final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+  private let lock = NSLock()
+  /// Guarded by `lock`.
+  private var slots: [Value?]
+
+  init(count: Int) {
+    slots = Array(repeating: nil, count: count)
+  }
+
+  subscript(index: Int) -> Value? {
+    get { lock.withLock { slots[index] } }
+    set { lock.withLock { slots[index] = newValue } }
+  }
+
+  /// Every slot's value, in order; all slots must be filled.
+  var values: [Value] {
+    lock.withLock { slots.map { $0! } }
+  }
+}

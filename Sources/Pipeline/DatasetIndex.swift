@@ -1,0 +1,144 @@
+import Foundation
+
+/// Which part of a dataset a clip belongs to.
+public enum DatasetSplit: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
+  case train
+  case test
+  /// Layouts that name no split (class folders alone, a manifest without one).
+  case unassigned
+
+  /// The split a folder or manifest file name stands for (`train`, `Test`, ...), if any.
+  init?(name: String) {
+    guard let split = DatasetSplit(rawValue: name.lowercased()), split != .unassigned else {
+      return nil
+    }
+    self = split
+  }
+
+  public static func < (lhs: Self, rhs: Self) -> Bool {
+    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+  }
+}
+
+/// One labelled video of a dataset.
+public struct Clip: Sendable, Hashable, Codable {
+  /// The video file.
+  public var url: URL
+  /// The file's path inside the dataset (absolute when it lies outside).
+  public var path: String
+  /// The class.
+  public var label: String
+  public var split: DatasetSplit
+  /// Clips sharing a group key come from one actor or scene (see `GroupKeyRule`).
+  public var group: String?
+  /// Header metadata, when the index was built with probing.
+  public var info: VideoInfo?
+
+  public init(
+    url: URL, path: String, label: String, split: DatasetSplit, group: String?,
+    info: VideoInfo? = nil
+  ) {
+    self.url = url
+    self.path = path
+    self.label = label
+    self.split = split
+    self.group = group
+    self.info = info
+  }
+}
+
+/// A file the index left out on purpose.
+public struct SkippedFile: Sendable, Hashable, Codable {
+  public enum Reason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A dot-file other than the system files below.
+    case hidden = "hidden file"
+    /// Files operating systems leave behind: `.DS_Store`, `._*`, `Thumbs.db`, `__MACOSX`, ...
+    case system = "system file"
+    /// An extension that is not a video's.
+    case notVideo = "not a video file"
+    /// A video (or folder) where a class folder was expected.
+    case outsideClasses = "not in a class folder"
+  }
+
+  public var path: String
+  public var reason: Reason
+}
+
+/// A file with a video's extension that cannot be used, and why.
+public struct UnreadableFile: Sendable, Hashable, Codable {
+  public var path: String
+  public var label: String
+  public var split: DatasetSplit
+  public var group: String?
+  /// One line, e.g. "truncated or damaged: moov atom not found".
+  public var reason: String
+}
+
+/// How a dataset's clips and labels were found.
+public enum DatasetLayout: String, Sendable, Hashable, Codable {
+  /// `ROOT/train/<class>/*` and `ROOT/test/<class>/*`.
+  case splitFolders = "split-folders"
+  /// `ROOT/<class>/*`.
+  case classFolders = "class-folders"
+  /// CSV manifest(s) with `video_name,tag` (or `path,label`) columns.
+  case manifest
+}
+
+/// The clips of a dataset with their labels, splits and group keys, plus what was skipped and
+/// what could not be read.
+public struct DatasetIndex: Sendable {
+  /// How to build an index.
+  public struct Options: Sendable {
+    /// Open each video's header: adds `VideoInfo` to clips and finds unreadable files.
+    public var probe: Bool
+    public var groups: GroupKeyRule
+
+    public init(probe: Bool = false, groups: GroupKeyRule = .builtIn) {
+      self.probe = probe
+      self.groups = groups
+    }
+  }
+
+  /// The folder or CSV file the index was built from.
+  public let root: URL
+  /// The folder clip paths are relative to: `root`, or the folder of a root CSV file.
+  public let folder: URL
+  public let layout: DatasetLayout
+  /// Whether video headers were read (`Clip.info` is set, unreadable files are found).
+  public let probed: Bool
+  /// Sorted by split, label, path.
+  public internal(set) var clips: [Clip]
+  public internal(set) var skipped: [SkippedFile]
+  public internal(set) var unreadable: [UnreadableFile]
+
+  public init(
+    root: URL, folder: URL, layout: DatasetLayout, probed: Bool, clips: [Clip],
+    skipped: [SkippedFile], unreadable: [UnreadableFile]
+  ) {
+    self.root = root
+    self.folder = folder
+    self.layout = layout
+    self.probed = probed
+    self.clips = clips.sorted { ($0.split, $0.label, $0.path) < ($1.split, $1.label, $1.path) }
+    self.skipped = skipped.sorted { $0.path < $1.path }
+    self.unreadable = unreadable.sorted { $0.path < $1.path }
+  }
+
+  /// Indexes the dataset at `root`: a folder in one of the layouts, or a CSV manifest.
+  /// Junk is skipped and unreadable files are listed; neither stops indexing.
+  public init(root: URL, options: Options = Options()) throws(DatasetError) {
+    self = try DatasetScanner(root: root.standardizedFileURL, options: options).index()
+  }
+
+  /// The class labels, sorted.
+  public var labels: [String] { Array(Set(clips.map(\.label))).sorted() }
+
+  /// The splits that have clips, in order.
+  public var splits: [DatasetSplit] { Array(Set(clips.map(\.split))).sorted() }
+
+  /// The clips of one split.
+  public func clips(in split: DatasetSplit) -> [Clip] { clips.filter { $0.split == split } }
+
+  /// True when there is at least one clip to work with.
+  public var isUsable: Bool { !clips.isEmpty }
+}

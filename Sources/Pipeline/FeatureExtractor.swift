@@ -1,0 +1,190 @@
+import Foundation
+
+/// Computes per-frame backbone features of clips, through the feature cache.
+///
+/// A batch runs as a pipeline: one thread hashes clips, looks them up in the cache and decodes
+/// the frames of those that miss; encoder threads run the backbone on decoded clips and store
+/// each clip's features the moment they exist. Cache hits are never decoded. Decoded frames
+/// live in a small pool of reusable buffers, so memory depends on the number of threads, not on
+/// the number of clips, and the cache itself is the only state: a run that is stopped and
+/// started again continues where it was.
+///
+///     let extractor = try FeatureExtractor(options: FeatureOptions(frames: 20), cache: cache)
+///     let summary = try extractor.extract(index.clips) { clip in
+///       if let features = clip.features() { use(clip.clip, features) }
+///     }
+///
+/// Use one extractor from one thread at a time; it keeps every core it was given busy.
+public final class FeatureExtractor: Sendable {
+  public let options: FeatureOptions
+  /// Where features are looked up and stored; nil to compute without caching.
+  public let cache: FeatureCache?
+  /// Cores the extractor keeps busy.
+  public let threads: Int
+  /// One single-threaded backbone instance per thread, each encoding whole clips: no thread
+  /// waits for another at the end of a clip, and the decoder thread (about a seventh of the
+  /// work on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
+  let encoders: [FrameEncoder]
+
+  /// Loads the backbone from `models` (Vidi's model cache by default).
+  ///
+  /// - Parameter threads: cores to use; by default every active processor.
+  /// - Throws: `.weights` when the weights have not been fetched (the message names the
+  ///   command that fetches them), `.checkpoint` when they cannot be loaded.
+  public convenience init(
+    options: FeatureOptions = FeatureOptions(), cache: FeatureCache?, threads: Int? = nil,
+    models: ModelStore = ModelStore()
+  ) throws(ExtractionError) {
+    let checkpoint: URL
+    do {
+      checkpoint = try models.checkpointURL(for: options.backbone)
+    } catch {
+      throw .weights(error)
+    }
+    try self.init(options: options, cache: cache, threads: threads, checkpoint: checkpoint)
+  }
+
+  /// Loads the backbone's weights from `checkpoint`.
+  public init(
+    options: FeatureOptions, cache: FeatureCache?, threads: Int? = nil, checkpoint: URL
+  ) throws(ExtractionError) {
+    self.options = options
+    self.cache = cache
+    self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    do {
+      let stateDict = try TorchCheckpoint.load(contentsOf: checkpoint)
+      encoders = try (0..<self.threads).map { _ throws(CheckpointError) in
+        try FrameEncoder(backbone: options.backbone, stateDict: stateDict, threads: 1)
+      }
+    } catch {
+      throw .checkpoint(options.backbone, detail: error.description)
+    }
+  }
+
+  // MARK: Batches
+
+  /// Extracts `views` of every clip, handing each clip's outcome to `receive` as soon as it is
+  /// known and reporting `progress` after each clip; both run on the calling thread, one call at
+  /// a time, in completion order (`ExtractedClip.index` gives the input position).
+  ///
+  /// A clip that cannot be read, decoded or keyed is reported as failed (and recorded in the
+  /// cache for `status`), and the run goes on.
+  ///
+  /// - Throws: `.cache` when the cache cannot be written; the run stops, keeping every entry
+  ///   stored before.
+  @discardableResult
+  public func extract(
+    _ clips: [Clip], views: [FeatureView] = [.original],
+    progress: (ExtractionProgress) -> Void = { _ in },
+    receive: (ExtractedClip) -> Void = { _ in }
+  ) throws(ExtractionError) -> ExtractionSummary {
+    let run = ExtractionRun(
+      clips: clips, views: Self.normalized(views), options: options, cache: cache,
+      encoders: encoders)
+    return try run.perform(progress: progress, receive: receive)
+  }
+
+  /// Extracts `views` of every clip and returns every outcome in input order. Holds all the
+  /// features in memory; use `extract(_:views:progress:receive:)` to stream them instead.
+  public func extractAll(
+    _ clips: [Clip], views: [FeatureView] = [.original],
+    progress: (ExtractionProgress) -> Void = { _ in }
+  ) throws(ExtractionError) -> (clips: [ExtractedClip], summary: ExtractionSummary) {
+    var outcomes: [ExtractedClip] = []
+    outcomes.reserveCapacity(clips.count)
+    let summary = try extract(clips, views: views, progress: progress) { outcomes.append($0) }
+    return (outcomes.sorted { $0.index < $1.index }, summary)
+  }
+
+  // MARK: One video
+
+  /// The features of the video at `url` for each of `views`, using every thread for its
+  /// frames. With `useCache` (and a cache), cached views are read instead of computed and
+  /// computed ones are stored.
+  public func features(
+    ofVideoAt url: URL, views: [FeatureView] = [.original], useCache: Bool = true
+  ) throws(ExtractionError) -> [FeatureView: CachedFeatures] {
+    let views = Self.normalized(views)
+    let cache = useCache ? cache : nil
+    var found: [FeatureView: CachedFeatures] = [:]
+    var keys: [FeatureView: CacheKey] = [:]
+    if let cache {
+      do {
+        keys = try cacheKeys(for: url, views: views)
+      } catch {
+        throw .cache(error)
+      }
+      for view in views {
+        if case .hit(let features) = cache.lookup(keys[view]!) { found[view] = features }
+      }
+    }
+    let missing = views.filter { found[$0] == nil }
+    if missing.isEmpty { return found }
+
+    let batch: FrameBatch
+    do {
+      batch = try VideoReader(url: url).read(
+        options.frameSampling, size: options.cropSize, bestEffort: true)
+    } catch {
+      throw .video(error)
+    }
+    let computed = ClipEncoder(encoders: encoders).features(
+      of: batch, views: missing, frames: options.frames)
+    for (view, features) in computed {
+      found[view] = features
+      guard let cache, let key = keys[view] else { continue }
+      do {
+        try cache.store(features, for: key)
+      } catch let error as FeatureCacheError {
+        throw .cache(error)
+      } catch {
+        throw .cache(.cannotWrite(cache.entryURL(for: key), reason: "\(error)"))
+      }
+    }
+    return found
+  }
+
+  // MARK: Keys
+
+  /// The cache key of the clip at `url` for each view; the clip is read once.
+  func cacheKeys(for url: URL, views: [FeatureView]) throws(FeatureCacheError)
+    -> [FeatureView: CacheKey]
+  {
+    try Self.cacheKeys(for: url, options: options, views: views)
+  }
+
+  static func cacheKeys(for url: URL, options: FeatureOptions, views: [FeatureView])
+    throws(FeatureCacheError) -> [FeatureView: CacheKey]
+  {
+    guard let first = views.first else { return [:] }
+    let content: CacheKey
+    do {
+      content = try CacheKey(clipAt: url, settings: options.cacheSettings(view: first))
+    } catch let error as FeatureCacheError {
+      throw error
+    } catch {
+      throw .unreadableClip(url, reason: "\(error)")
+    }
+    var keys: [FeatureView: CacheKey] = [:]
+    for view in views {
+      keys[view] = CacheKey(
+        contentDigest: content.contentDigest, fileSize: content.fileSize,
+        settings: options.cacheSettings(view: view))
+    }
+    return keys
+  }
+
+  /// Why a clip whose key could not be computed failed, without its path (listings show it).
+  static func failureReason(_ error: FeatureCacheError) -> String {
+    switch error {
+    case .unreadableClip(_, let reason): "cannot read the file: \(reason)"
+    case .cannotWrite(_, let reason): reason
+    }
+  }
+
+  /// Each view once, in a fixed order, so results do not depend on how views were listed.
+  static func normalized(_ views: [FeatureView]) -> [FeatureView] {
+    let unique = Set(views)
+    return unique.isEmpty ? [.original] : unique.sorted()
+  }
+}

@@ -1,0 +1,137 @@
+import CFFmpeg
+
+/// Turns decoded frames into the batch layout: centre square crop, resize to `size` × `size`,
+/// RGB, upright, Float 0...255.
+///
+/// swscale does the crop (through the frame's data pointers), the resize and the colour
+/// conversion in one pass. Its area filter averages every source pixel under each output pixel
+/// when it shrinks a picture, so downscaled high-resolution video does not alias (and it is the
+/// fastest of swscale's anti-aliasing filters). The square output is then turned upright while
+/// it is widened to Float.
+final class FrameConverter {
+  let size: Int
+  let rotation: Int
+  private var scaler: OpaquePointer?
+  private var scalerKey: ScalerKey?
+  /// One RGB24 frame from swscale; rows padded to a 64-byte multiple, as swscale prefers.
+  private let rgb: UnsafeMutablePointer<UInt8>
+  private let rgbStride: Int
+
+  private struct ScalerKey: Equatable {
+    var format: Int32
+    var side: Int32
+    var colorspace: UInt32
+    var fullRange: Bool
+  }
+
+  init(size: Int, rotation: Int) {
+    self.size = size
+    self.rotation = rotation
+    rgbStride = (size * 3 + 63) / 64 * 64
+    rgb = av_malloc(rgbStride * size)!.bindMemory(to: UInt8.self, capacity: rgbStride * size)
+  }
+
+  deinit {
+    sws_freeContext(scaler)
+    av_free(rgb)
+  }
+
+  /// Appends `frame` to `batch`. The frame's data pointers are moved to the crop (the frame is
+  /// unreferenced by the caller's next decode, so nothing else sees the change).
+  func append(
+    _ frame: UnsafeMutablePointer<AVFrame>, index: Int, timestamp: Double,
+    to batch: inout FrameBatch
+  ) -> Bool {
+    guard crop(frame), let scaler = scaler(for: frame) else { return false }
+    let side = frame.pointee.height
+    let scaled = withUnsafePointer(to: &frame.pointee.data) { planes in
+      withUnsafePointer(to: &frame.pointee.linesize) { strides in
+        planes.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { source in
+          strides.withMemoryRebound(to: Int32.self, capacity: 8) { sourceStrides in
+            var destination: UnsafeMutablePointer<UInt8>? = rgb
+            var destinationStride = Int32(rgbStride)
+            return sws_scale(
+              scaler, source, sourceStrides, 0, side, &destination, &destinationStride)
+          }
+        }
+      }
+    }
+    guard scaled == Int32(size) else { return false }
+    batch.appendFrame(index: index, timestamp: timestamp) { writeUpright(into: $0) }
+    return true
+  }
+
+  /// Narrows the frame to its centred square.
+  private func crop(_ frame: UnsafeMutablePointer<AVFrame>) -> Bool {
+    let width = Int(frame.pointee.width)
+    let height = Int(frame.pointee.height)
+    let side = min(width, height)
+    guard side > 0 else { return false }
+    frame.pointee.crop_left = (width - side) / 2
+    frame.pointee.crop_right = (width - side) - (width - side) / 2
+    frame.pointee.crop_top = (height - side) / 2
+    frame.pointee.crop_bottom = (height - side) - (height - side) / 2
+    return av_frame_apply_cropping(frame, Int32(AV_FRAME_CROP_UNALIGNED)) >= 0
+  }
+
+  /// swscale context for this frame's format and size, rebuilt only when they change.
+  private func scaler(for frame: UnsafeMutablePointer<AVFrame>) -> OpaquePointer? {
+    let key = ScalerKey(
+      format: frame.pointee.format, side: frame.pointee.width,
+      colorspace: frame.pointee.colorspace.rawValue,
+      fullRange: frame.pointee.color_range == AVCOL_RANGE_JPEG)
+    if key == scalerKey, let scaler { return scaler }
+    let format = AVPixelFormat(rawValue: key.format)
+    scaler = sws_getCachedContext(
+      scaler, key.side, key.side, format, Int32(size), Int32(size), AV_PIX_FMT_RGB24,
+      SWS_AREA, nil, nil, nil)
+    guard let scaler else { return nil }
+    if let descriptor = av_pix_fmt_desc_get(format),
+      descriptor.pointee.flags & UInt64(AV_PIX_FMT_FLAG_RGB) == 0
+    {
+      sws_setColorspaceDetails(
+        scaler, sws_getCoefficients(coefficients(for: frame)), key.fullRange ? 1 : 0,
+        sws_getCoefficients(SWS_CS_DEFAULT), 1, 0, 1 << 16, 1 << 16)
+    }
+    scalerKey = key
+    return scaler
+  }
+
+  /// The YUV matrix: the stream's when it states one, else what players assume (BT.709 for
+  /// HD, BT.601 below).
+  private func coefficients(for frame: UnsafeMutablePointer<AVFrame>) -> Int32 {
+    let colorspace = frame.pointee.colorspace
+    if colorspace != AVCOL_SPC_UNSPECIFIED && colorspace != AVCOL_SPC_RGB {
+      return Int32(colorspace.rawValue)
+    }
+    return frame.pointee.height >= 720 ? SWS_CS_ITU709 : SWS_CS_DEFAULT
+  }
+
+  /// Copies the RGB24 square into `output` as Float, turned clockwise by `rotation`.
+  private func writeUpright(into output: UnsafeMutableBufferPointer<Float>) {
+    let n = size
+    let last = n - 1
+    for row in 0..<n {
+      let outRow = output.baseAddress! + row * n * 3
+      if rotation == 0 {
+        let source = rgb + row * rgbStride
+        for i in 0..<(n * 3) { outRow[i] = Float(source[i]) }
+        continue
+      }
+      for column in 0..<n {
+        // Output pixel (row, column) of the upright picture comes from stored pixel
+        // (sourceRow, sourceColumn) of the square as decoded.
+        let (sourceRow, sourceColumn): (Int, Int)
+        switch rotation {
+        case 90: (sourceRow, sourceColumn) = (last - column, row)
+        case 180: (sourceRow, sourceColumn) = (last - row, last - column)
+        default: (sourceRow, sourceColumn) = (column, last - row)
+        }
+        let source = rgb + sourceRow * rgbStride + sourceColumn * 3
+        outRow[column * 3] = Float(source[0])
+        outRow[column * 3 + 1] = Float(source[1])
+        outRow[column * 3 + 2] = Float(source[2])
+      }
+    }
+  }
+}

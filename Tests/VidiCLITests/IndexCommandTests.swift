@@ -1,0 +1,81 @@
+import Foundation
+import Pipeline
+import Testing
+
+@Suite struct IndexCommandTests {
+  static func temporaryFolder() throws -> URL {
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("vidi-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// Six tiny stick-figure clips: two actions, two training clips and one test clip each.
+  static func tinyDataset(in folder: URL) throws -> URL {
+    let root = folder.appendingPathComponent("data")
+    try DemoDataset(
+      actions: [.wave, .squat], trainClipsPerClass: 2, testClipsPerClass: 1, frameCount: 8,
+      width: 64, height: 48, framesPerSecond: 10, seed: 1
+    ).writeVideos(to: root)
+    return root
+  }
+
+  @Test func indexWithProbeAndManifestReportsJunkAndUnreadableFiles() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let dataset = try Self.tinyDataset(in: folder)
+    try Data("junk".utf8).write(to: dataset.appendingPathComponent("train/wave/.DS_Store"))
+    try Data("text".utf8).write(to: dataset.appendingPathComponent("test/wave/broken.avi"))
+    let manifest = folder.appendingPathComponent("manifest.csv")
+    let result = try VidiProcess.run(["index", dataset.path, "--probe", "--out", manifest.path])
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("squat"))
+    #expect(result.stdout.contains("skipped 1 file: 1 system file"))
+    #expect(result.stdout.contains("test/wave/broken.avi: not a video"))
+    let rows = try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n")
+    #expect(rows.first == "path,label,split,group,frames,fps,width,height,duration,status")
+    #expect(rows.count == 1 + 6 + 1)
+  }
+
+  @Test func jsonSummaryAndGroupPattern() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let dataset = try Self.tinyDataset(in: folder)
+    let result = try VidiProcess.run([
+      "index", dataset.path, "--json", "--group-pattern", #"clip_(\d+)\."#,
+    ])
+    #expect(result.status == 0)
+    let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    #expect(json?["clips"] as? Int == 6)
+    #expect(json?["layout"] as? String == "split-folders")
+    let manifest = folder.appendingPathComponent("m.csv")
+    #expect(
+      try VidiProcess.run([
+        "index", dataset.path, "--group-pattern", #"clip_(\d+)\."#, "--out", manifest.path,
+      ]).status == 0)
+    let text = try String(contentsOf: manifest, encoding: .utf8)
+    #expect(text.contains("train/wave/clip_000.avi,wave,train,000"))
+  }
+
+  @Test func missingRootFailsWithOneLine() throws {
+    let result = try VidiProcess.run(["index", "/no/such/dataset"])
+    #expect(result.status != 0)
+    #expect(result.stderr == "vidi: /no/such/dataset: no such file or folder\n")
+  }
+
+  @Test func folderWithoutClassesFails() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try Data("hello".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+    let result = try VidiProcess.run(["index", folder.path])
+    #expect(result.status != 0)
+    #expect(result.stderr.hasPrefix("vidi: \(folder.path): no class folders"))
+    #expect(result.stderr.filter { $0 == "\n" }.count == 1)
+  }
+
+  @Test func badGroupPatternFails() throws {
+    let result = try VidiProcess.run(["index", "/tmp", "--group-pattern", "no-group"])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("bad group pattern"))
+  }
+}
