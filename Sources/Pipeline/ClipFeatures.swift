@@ -1,18 +1,3 @@
-/// Which picture of the sampled frames is encoded. Each view has its own cache entries.
-///
-/// Declared identically by the extractor (`FeatureOptions.swift`); whichever branch merges
-/// second keeps one declaration.
-public enum FeatureView: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
-  /// The frames as decoded.
-  case original
-  /// The frames mirrored left to right (`--augment flip`, `--tta flip`).
-  case flipped = "flip"
-
-  public static func < (lhs: Self, rhs: Self) -> Bool {
-    allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
-  }
-}
-
 /// Why extracted features cannot be used for a clip. One line naming the clip and the reason.
 public enum ClipFeaturesError: Error, Equatable, CustomStringConvertible {
   /// Not one frame of the clip was real (an empty or undecodable video).

@@ -59,27 +59,29 @@ public enum EvaluationWorkflow {
       clips: evaluated, usedFlippedViews: !paired.isEmpty)
   }
 
-  /// Each clip's label as an index into the model's classes; every class the clips name must
-  /// be one of the model's.
+  /// Throws unless every class in `labels` is one of `model`'s, naming the ones that are not:
+  /// a model cannot be scored on classes it never saw.
+  public static func checkClasses(
+    _ labels: some Sequence<String>, model: TrainedModel, modelPath: String
+  ) throws(WorkflowError) {
+    let unknown = Set(labels).subtracting(model.classes)
+    guard unknown.isEmpty else {
+      throw .unknownClasses(
+        modelPath: modelPath, classes: unknown.sorted(), modelClasses: model.classes)
+    }
+  }
+
+  /// Each clip's label as an index into the model's classes.
   static func classIndices(
     _ clips: [ClipFeatures], model: TrainedModel, modelPath: String
   ) throws -> [Int] {
-    let index = Dictionary(uniqueKeysWithValues: model.classes.enumerated().map { ($1, $0) })
-    var unknown = Set<String>()
-    var labels: [Int] = []
-    for clip in clips {
+    let labels = try clips.map { clip in
       guard let label = clip.label else { throw WorkflowError.unlabeled(path: clip.path) }
-      guard let known = index[label] else {
-        unknown.insert(label)
-        continue
-      }
-      labels.append(known)
+      return label
     }
-    guard unknown.isEmpty else {
-      throw WorkflowError.unknownClasses(
-        modelPath: modelPath, classes: unknown.sorted(), modelClasses: model.classes)
-    }
-    return labels
+    try checkClasses(labels, model: model, modelPath: modelPath)
+    let index = Dictionary(uniqueKeysWithValues: model.classes.enumerated().map { ($1, $0) })
+    return labels.map { index[$0]! }
   }
 
   /// Throws for the first clip whose features are not as wide as the model's input.

@@ -59,18 +59,14 @@ public struct Prediction: Sendable, Hashable, Codable {
     String(format: "%.2f%%", Double(probability) * 100)
   }
 
-  /// JSON for a batch: the single object for one video, an array for several. Keys sorted.
-  public static func jsonData(_ predictions: [Prediction]) throws -> Data {
+  /// JSON for a batch, keys sorted: the object itself for a single prediction, else an array
+  /// (always an array with `array`, e.g. when several videos were asked for and one failed).
+  public static func jsonData(_ predictions: [Prediction], array: Bool = false) throws -> Data {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    if predictions.count == 1 { return try encoder.encode(predictions[0]) }
+    if predictions.count == 1 && !array { return try encoder.encode(predictions[0]) }
     return try encoder.encode(predictions)
   }
-}
-
-/// Right-aligns `text` in `width` columns.
-private func pad(_ text: String, _ width: Int) -> String {
-  String(repeating: " ", count: max(width - text.count, 0)) + text
 }
 
 /// Applies a trained model to one video's extracted features.

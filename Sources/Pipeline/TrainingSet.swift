@@ -5,6 +5,8 @@
 /// the clip itself when it has none. Extra views (flipped frames) join their clip's group, so
 /// a view of a validation clip is never trained on; validation uses original views only.
 public struct TrainingSet: Sendable, Equatable {
+  /// Names the data in errors, e.g. the dataset folder.
+  public let dataset: String
   /// Sorted class names; labels index this.
   public let classes: [String]
   /// Original views of the training clips, then the extra views of those clips.
@@ -64,6 +66,7 @@ public struct TrainingSet: Sendable, Equatable {
       + clips.filter { $0.view != .original && !heldGroups.contains(Self.groupKey(of: $0)) }
     let held = split.validation.map { originals[$0] }
 
+    self.dataset = dataset
     self.classes = classes
     training = SequenceDataset(
       classes: classes, featureDimension: first.dimension, clips: trained.map(sequence))

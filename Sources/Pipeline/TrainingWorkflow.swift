@@ -130,7 +130,7 @@ public enum TrainingWorkflow {
     case .auto:
       guard !options.candidates.isEmpty else { throw WorkflowError.noCandidates }
       guard !set.validation.clips.isEmpty else {
-        throw WorkflowError.noValidationClips(dataset: "training set")
+        throw WorkflowError.noValidationClips(dataset: set.dataset)
       }
       kinds = options.candidates
     case .model(let kind):

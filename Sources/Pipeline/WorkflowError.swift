@@ -17,6 +17,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
   case noValidationClips(dataset: String)
   /// `--model auto` with an empty candidate list.
   case noCandidates
+  /// A model names a backbone or sampling this Vidi does not know.
+  case unknownSetting(modelPath: String, setting: String, value: String)
 
   public var description: String {
     switch self {
@@ -39,6 +41,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
         + "raise --val-fraction or name a model with --model"
     case .noCandidates:
       "model selection: no candidate models to train"
+    case .unknownSetting(let modelPath, let setting, let value):
+      "\(modelPath): the model's features use \(setting) \"\(value)\", which this Vidi does not know"
     }
   }
 }
