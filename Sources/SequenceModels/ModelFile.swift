@@ -55,6 +55,8 @@ struct ModelConfigFile: Codable, Equatable {
   var featureNormalization: Normalization
   var provenance: FeatureProvenance?
   var training: TrainingSummary
+  /// Absent in models trained without selection (and in files from before it was recorded).
+  var selection: ModelSelection?
 }
 
 /// Only the version fields, read first so that a future format fails on its version rather
@@ -67,9 +69,12 @@ private struct FormatHeader: Decodable {
 extension TrainedModel {
   static let configName = "config.json"
   static let weightsName = "weights.safetensors"
+  /// The sub-folder holding the frame classifier, itself a model folder.
+  static let frameClassifierName = "frame-classifier"
 
   /// Writes the model as a folder (conventionally `NAME.vidi`) holding `config.json` and
-  /// `weights.safetensors`. The folder is written beside `url` under a temporary name and then
+  /// `weights.safetensors`, plus its frame classifier as a model folder in `frame-classifier/`
+  /// when it has one. The folder is written beside `url` under a temporary name and then
   /// renamed into place, so a reader never sees half a model and a failed save leaves an
   /// existing model intact.
   public func save(to url: URL) throws {
@@ -77,9 +82,7 @@ extension TrainedModel {
     let parent = url.deletingLastPathComponent()
     let temporary = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID())")
     do {
-      try fileManager.createDirectory(at: temporary, withIntermediateDirectories: true)
-      try configData().write(to: temporary.appendingPathComponent(Self.configName))
-      try weightsData().write(to: temporary.appendingPathComponent(Self.weightsName))
+      try write(into: temporary)
       try replace(url, with: temporary)
     } catch {
       try? fileManager.removeItem(at: temporary)
@@ -87,8 +90,17 @@ extension TrainedModel {
     }
   }
 
+  /// Creates `folder` and writes the model's files into it.
+  private func write(into folder: URL) throws {
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try configData().write(to: folder.appendingPathComponent(Self.configName))
+    try weightsData().write(to: folder.appendingPathComponent(Self.weightsName))
+    try frameClassifier?.write(into: folder.appendingPathComponent(Self.frameClassifierName))
+  }
+
   /// Reads a model folder written by `save(to:)`, checking its format version and that every
-  /// tensor is present with the shape its architecture needs.
+  /// tensor is present with the shape its architecture needs. A `frame-classifier/` folder is
+  /// read too when present; models without one load as before.
   public static func load(from url: URL) throws -> TrainedModel {
     let configURL = url.appendingPathComponent(configName)
     let weightsURL = url.appendingPathComponent(weightsName)
@@ -115,9 +127,19 @@ extension TrainedModel {
     let architecture = config.training.config.architecture(
       inputWidth: d, classes: config.classes.count)
     let parameters = try readWeights(weightsURL, layout: architecture.parameterLayout)
-    return TrainedModel(
+    let model = TrainedModel(
       classes: config.classes, featureDimension: d, standardizer: standardizer,
-      parameters: parameters, training: config.training, provenance: config.provenance)
+      parameters: parameters, training: config.training, provenance: config.provenance,
+      selection: config.selection)
+    let nestedURL = url.appendingPathComponent(frameClassifierName)
+    guard FileManager.default.fileExists(atPath: nestedURL.path) else { return model }
+    let frameClassifier = try load(from: nestedURL)
+    do {
+      return try model.withFrameClassifier(frameClassifier)
+    } catch {
+      throw ModelFileError.invalidConfig(
+        path: nestedURL.appendingPathComponent(configName).path, reason: error.description)
+    }
   }
 
   /// Throws unless `features` were made the way this model's training features were (same
@@ -149,7 +171,7 @@ extension TrainedModel {
       featureDimension: featureDimension,
       featureNormalization: .init(
         mean: standardizer.mean.map(Double.init), std: standardizer.std.map(Double.init)),
-      provenance: provenance, training: training)
+      provenance: provenance, training: training, selection: selection)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     return try encoder.encode(file)

@@ -12,10 +12,16 @@ public struct TrainedModel: Sendable, Equatable {
   let parameters: [Float]
   public let training: TrainingSummary
   public let provenance: FeatureProvenance?
+  /// How this model was chosen among candidates, when it was (`vidi train --model auto`).
+  public internal(set) var selection: ModelSelection?
+  /// The per-frame classifier kept for timelines: empty or one model. An array because a
+  /// struct cannot hold an optional of itself.
+  var nestedFrameClassifier: [TrainedModel]
 
   init(
     classes: [String], featureDimension: Int, standardizer: Standardizer, parameters: [Float],
-    training: TrainingSummary, provenance: FeatureProvenance?
+    training: TrainingSummary, provenance: FeatureProvenance?, selection: ModelSelection? = nil,
+    frameClassifier: TrainedModel? = nil
   ) {
     self.classes = classes
     self.featureDimension = featureDimension
@@ -23,6 +29,8 @@ public struct TrainedModel: Sendable, Equatable {
     self.parameters = parameters
     self.training = training
     self.provenance = provenance
+    self.selection = selection
+    nestedFrameClassifier = frameClassifier.map { [$0] } ?? []
   }
 
   public var kind: ModelKind { training.config.model }

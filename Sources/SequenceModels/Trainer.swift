@@ -184,7 +184,7 @@ public enum Trainer {
       let description =
         "fraction \(fraction), stratified by class" + (grouped ? ", group-disjoint" : "")
       return (dataset.subset(train), dataset.subset(held), description)
-    case .dataset(let held):
+    case .dataset(let held, let description):
       try held.validate(name: "validation set")
       guard held.classes == dataset.classes else {
         throw SequenceModelError.invalidData(
@@ -195,7 +195,7 @@ public enum Trainer {
           "validation set: \(held.featureDimension)-d features, training set has "
             + "\(dataset.featureDimension)-d")
       }
-      return (dataset, held, "explicit validation set")
+      return (dataset, held, description)
     }
   }
 

@@ -3,8 +3,9 @@ public enum ValidationSource: Sendable, Equatable {
   /// Hold out this fraction of the training clips: stratified by class, and group-disjoint
   /// when clips have groups.
   case fraction(Double)
-  /// A separate, explicitly given set.
-  case dataset(SequenceDataset)
+  /// A separate, explicitly given set; `description` says how it was chosen (the model's
+  /// data summary records it).
+  case dataset(SequenceDataset, description: String = "explicit validation set")
   /// No validation: keep the last epoch's weights, no early stopping.
   case none
 }

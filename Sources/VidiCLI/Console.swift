@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// Output shared by the subcommands: results on standard output, failures as one line on
 /// standard error.
@@ -11,6 +12,11 @@ enum Console {
   /// Reports a failure as the one line `vidi: <file>: <reason>` on standard error.
   static func failure(_ message: String) {
     FileHandle.standardError.write(Data("vidi: \(message)\n".utf8))
+  }
+
+  /// The feature cache folder: `--cache`, else Vidi's default.
+  static func cacheFolder(_ option: String?) -> URL {
+    option.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
   }
 
   /// Pretty-printed JSON with stable key order.

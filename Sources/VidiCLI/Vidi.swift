@@ -21,5 +21,7 @@ struct Vidi: AsyncParsableCommand {
     version: "vidi \(version) (FFmpeg "
       + FFmpegLibraries.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
       .joined(separator: ", ") + ")",
-    subcommands: [Index.self, Extract.self, Demo.self, Models.self])
+    subcommands: [
+      Index.self, Extract.self, Train.self, Evaluate.self, Predict.self, Demo.self, Models.self,
+    ])
 }

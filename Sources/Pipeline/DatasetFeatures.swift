@@ -1,0 +1,122 @@
+import Foundation
+
+extension FeatureOptions {
+  /// How features made with these options are described in a model, so that it is only ever
+  /// applied to features made the same way.
+  public var provenance: FeatureProvenance {
+    let spec = backbone.spec
+    return FeatureProvenance(
+      backbone: backbone.rawValue, backboneWeightsSHA256: spec.weights.checkpoint.sha256,
+      preprocessing: "centre square crop resized to \(cropSize)×\(cropSize), \(spec.normalization)",
+      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize)
+  }
+
+  /// The options that make features for `model`: the ones it was trained with, after checking
+  /// that `request` (the user's options) does not contradict them. A model without provenance
+  /// takes the request, with the defaults where it is silent.
+  public init(model: TrainedModel, modelPath: String, request: FeatureRequest) throws {
+    try request.check(against: model, modelPath: modelPath)
+    guard let provenance = model.provenance else {
+      let defaults = FeatureOptions()
+      self.init(
+        backbone: try Self.backbone(request.backbone ?? defaults.backbone.rawValue, modelPath),
+        frames: request.frameCount ?? defaults.frames,
+        sampling: try Self.sampling(request.sampling ?? defaults.sampling.rawValue, modelPath))
+      return
+    }
+    self.init(
+      backbone: try Self.backbone(provenance.backbone, modelPath),
+      frames: provenance.frameCount,
+      sampling: try Self.sampling(provenance.sampling, modelPath))
+    try model.checkProvenance(self.provenance, modelPath: modelPath)
+  }
+
+  private static func backbone(_ name: String, _ modelPath: String) throws -> BackboneID {
+    guard let backbone = BackboneID(rawValue: name) else {
+      throw WorkflowError.unknownSetting(modelPath: modelPath, setting: "backbone", value: name)
+    }
+    return backbone
+  }
+
+  private static func sampling(_ name: String, _ modelPath: String) throws -> SamplingMode {
+    guard let sampling = SamplingMode(rawValue: name) else {
+      throw WorkflowError.unknownSetting(modelPath: modelPath, setting: "sampling", value: name)
+    }
+    return sampling
+  }
+}
+
+extension ClipFeatures {
+  /// The features of `view` extracted for a dataset clip, with its label, split and group.
+  public init(clip: Clip, view: FeatureView, cached: CachedFeatures) throws(ClipFeaturesError) {
+    try self.init(
+      path: clip.path, label: clip.label, split: clip.split.rawValue, group: clip.group,
+      view: view, cached: cached)
+  }
+}
+
+/// The features of a dataset's clips, every view, and the clips that could not be used.
+public struct DatasetFeatures: Sendable {
+  /// In the order of the clips given, each clip's views in `FeatureView` order.
+  public var clips: [ClipFeatures]
+  /// Clips that could not be decoded or had no frames, in the order given.
+  public var failures: [ClipFailure]
+  public var extraction: ExtractionSummary
+}
+
+extension FeatureExtractor {
+  /// Extracts (or reads from the cache) `views` of every clip. A clip that cannot be used is
+  /// listed in `failures` and left out; the others go on.
+  public func clipFeatures(
+    _ clips: [Clip], views: [FeatureView] = [.original],
+    progress: (ExtractionProgress) -> Void = { _ in }
+  ) throws(ExtractionError) -> DatasetFeatures {
+    let (outcomes, summary) = try extractAll(clips, views: views, progress: progress)
+    var features: [ClipFeatures] = []
+    var failures: [ClipFailure] = []
+    for outcome in outcomes {
+      if let reason = outcome.failureReason {
+        failures.append(ClipFailure(path: outcome.clip.path, reason: reason))
+        continue
+      }
+      do {
+        features += try Set(views).sorted().map { view throws(ClipFeaturesError) in
+          guard let cached = outcome.features(view) else {
+            throw .noFrames(path: outcome.clip.path)
+          }
+          return try ClipFeatures(clip: outcome.clip, view: view, cached: cached)
+        }
+      } catch {
+        failures.append(ClipFailure(path: outcome.clip.path, reason: "the video has no frames"))
+      }
+    }
+    return DatasetFeatures(clips: features, failures: failures, extraction: summary)
+  }
+}
+
+extension DatasetIndex {
+  /// The clips `vidi train` learns from: the train split, or every clip when the dataset names
+  /// no splits.
+  public var trainingClips: [Clip] {
+    splits.contains(.train) ? clips(in: .train) : clips(in: .unassigned)
+  }
+}
+
+extension ReportFrameStrip {
+  /// Strips of `frames` evenly spaced frames of the clips at `paths` (the first `limit` found
+  /// in `clips`), for a report's misclassified clips. A clip whose frames cannot be read gets
+  /// no strip.
+  public static func sampled(
+    paths: [String], clips: [Clip], frames: Int = 8, size: Int = 64, limit: Int = 6
+  ) -> [ReportFrameStrip] {
+    let byPath = Dictionary(clips.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+    return paths.compactMap { byPath[$0] }.prefix(limit).compactMap { clip in
+      guard
+        let thumbnails = try? RGBThumbnail.sampledFrames(
+          ofVideoAt: clip.url, sampling: .uniform(frames), size: size),
+        !thumbnails.isEmpty
+      else { return nil }
+      return ReportFrameStrip(path: clip.path, frames: thumbnails)
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// One frame of a prediction timeline: the frame's source index and the per-frame classifier's
+/// probabilities for the predicted classes.
+public struct TimelineFrame: Sendable, Hashable, Codable {
+  /// Index of the frame in the video.
+  public var frame: Int
+  /// In the order of the prediction's ranking.
+  public var probabilities: [LabelProbability]
+
+  public init(frame: Int, probabilities: [LabelProbability]) {
+    self.frame = frame
+    self.probabilities = probabilities
+  }
+}
+
+/// The classes of one video ranked by probability, with an optional per-frame timeline.
+///
+/// Encodes as `{"video": PATH, "predictions": [{"label": L, "probability": P}, ...]}`, plus
+/// `"timeline": [{"frame": F, "probabilities": [...]}, ...]` when one was asked for.
+public struct Prediction: Sendable, Hashable, Codable {
+  public var video: String
+  /// Most probable first.
+  public var predictions: [LabelProbability]
+  /// One entry per real frame, from the per-frame classifier.
+  public var timeline: [TimelineFrame]?
+
+  public init(video: String, predictions: [LabelProbability], timeline: [TimelineFrame]? = nil) {
+    self.video = video
+    self.predictions = predictions
+    self.timeline = timeline
+  }
+
+  /// The plain-text form: the video, then `Label: 56.50%` per class, then the timeline as a
+  /// table of frames by class when present.
+  public var text: String {
+    var lines = [video]
+    lines += predictions.map { "  \($0.label): \(Self.percent($0.probability))" }
+    if let timeline {
+      let labels = predictions.map(\.label)
+      let widths = labels.map { max($0.count, 7) }
+      lines.append("  timeline (per-frame classifier):")
+      lines.append(
+        "    " + pad("frame", 6)
+          + zip(labels, widths).map { "  " + pad($0, $1) }.joined())
+      for entry in timeline {
+        lines.append(
+          "    " + pad(String(entry.frame), 6)
+            + zip(entry.probabilities, widths).map {
+              "  " + pad(Self.percent($0.probability), $1)
+            }.joined())
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// `probability` as a percentage with two decimals, e.g. "56.50%".
+  public static func percent(_ probability: Float) -> String {
+    String(format: "%.2f%%", Double(probability) * 100)
+  }
+
+  /// JSON for a batch, keys sorted: the object itself for a single prediction, else an array
+  /// (always an array with `array`, e.g. when several videos were asked for and one failed).
+  public static func jsonData(_ predictions: [Prediction], array: Bool = false) throws -> Data {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    if predictions.count == 1 && !array { return try encoder.encode(predictions[0]) }
+    return try encoder.encode(predictions)
+  }
+}
+
+/// Applies a trained model to one video's extracted features.
+public enum PredictionWorkflow {
+  /// The `topK` most probable classes of `clip` (all when nil or more than there are). A
+  /// `flipped` view is averaged in (`--tta flip`). With `timeline`, adds per-frame
+  /// probabilities of those classes from the model's per-frame classifier (none when the model
+  /// has no timeline). `provenance` says how the features were made and must match the model's.
+  public static func predict(
+    _ model: TrainedModel, modelPath: String, clip: ClipFeatures, flipped: ClipFeatures? = nil,
+    provenance: FeatureProvenance?, topK: Int? = nil, timeline: Bool = false
+  ) throws -> Prediction {
+    if let provenance { try model.checkProvenance(provenance, modelPath: modelPath) }
+    try EvaluationWorkflow.checkDimensions([clip] + (flipped.map { [$0] } ?? []), model: model)
+    var probabilities = try model.predict(features: clip.values, length: clip.length)
+    if let flipped {
+      let view = try model.predict(features: flipped.values, length: flipped.length)
+      probabilities = zip(probabilities, view).map { ($0 + $1) / 2 }
+    }
+    let ranked = Array(ranking(probabilities).prefix(max(topK ?? model.classes.count, 1)))
+    func labelled(_ values: [Float]) -> [LabelProbability] {
+      ranked.map { LabelProbability(label: model.classes[$0], probability: values[$0]) }
+    }
+    var frames: [TimelineFrame]?
+    if timeline, let rows = try model.timeline(features: clip.values, length: clip.length) {
+      frames = rows.enumerated().map {
+        TimelineFrame(frame: clip.frameIndices[$0], probabilities: labelled($1))
+      }
+    }
+    return Prediction(video: clip.path, predictions: labelled(probabilities), timeline: frames)
+  }
+
+  /// Class indices from most to least probable; equal probabilities keep class order.
+  public static func ranking(_ probabilities: [Float]) -> [Int] {
+    probabilities.indices.sorted {
+      probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1
+    }
+  }
+}

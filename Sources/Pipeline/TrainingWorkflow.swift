@@ -1,0 +1,273 @@
+import Foundation
+
+/// Which model `vidi train --model` trains.
+public enum ModelChoice: Sendable, Hashable, CustomStringConvertible {
+  /// Train the candidates and keep the best on validation.
+  case auto
+  case model(ModelKind)
+
+  /// The models `auto` compares, in training order (which also breaks exact ties).
+  public static let autoCandidates: [ModelKind] = [.gru, .lstm, .seedGRU, .frameAverage, .meanPool]
+
+  /// Parses a `--model` argument: "auto" or a model kind's name.
+  public init?(argument: String) {
+    if argument == "auto" {
+      self = .auto
+    } else if let kind = ModelKind(rawValue: argument) {
+      self = .model(kind)
+    } else {
+      return nil
+    }
+  }
+
+  public var description: String {
+    switch self {
+    case .auto: "auto"
+    case .model(let kind): kind.rawValue
+    }
+  }
+}
+
+/// How `vidi train` trains: the model choice and overrides of each model's defaults.
+public struct TrainingOptions: Sendable, Hashable {
+  public var model: ModelChoice
+  /// Overrides each model's default epoch limit.
+  public var epochs: Int?
+  public var batchSize: Int?
+  public var learningRate: Double?
+  /// The fraction of each class held out for validation (0 for none; `auto` needs some).
+  public var validationFraction: Double
+  public var seed: UInt64
+  /// Training threads; nil for the trainer's default.
+  public var threads: Int?
+  /// The models `auto` compares.
+  public var candidates: [ModelKind]
+
+  public init(
+    model: ModelChoice = .auto, epochs: Int? = nil, batchSize: Int? = nil,
+    learningRate: Double? = nil, validationFraction: Double = 0.2, seed: UInt64 = 0,
+    threads: Int? = nil, candidates: [ModelKind] = ModelChoice.autoCandidates
+  ) {
+    self.model = model
+    self.epochs = epochs
+    self.batchSize = batchSize
+    self.learningRate = learningRate
+    self.validationFraction = validationFraction
+    self.seed = seed
+    self.threads = threads
+    self.candidates = candidates
+  }
+
+  /// `kind`'s default config with these options applied.
+  public func config(for kind: ModelKind) -> TrainingConfig {
+    var config = TrainingConfig(model: kind, seed: seed)
+    if let epochs { config.epochs = epochs }
+    if let batchSize { config.batchSize = batchSize }
+    if let learningRate { config.learningRate = learningRate }
+    if let threads { config.threads = threads }
+    return config
+  }
+}
+
+/// One finished epoch of a training run, as the CLI prints it.
+public struct TrainingProgress: Sendable, Equatable {
+  /// What is being trained.
+  public enum Stage: Sendable, Hashable {
+    /// Candidate `index` (1-based) of `count`; a named model is candidate 1 of 1.
+    case candidate(index: Int, count: Int)
+    /// The per-frame classifier trained for timelines.
+    case frameClassifier
+  }
+
+  public var model: ModelKind
+  public var stage: Stage
+  public var record: EpochRecord
+  /// The epoch limit (early stopping may end sooner).
+  public var epochs: Int
+
+  public init(model: ModelKind, stage: Stage, record: EpochRecord, epochs: Int) {
+    self.model = model
+    self.stage = stage
+    self.record = record
+    self.epochs = epochs
+  }
+
+  /// E.g. `gru [1/5] epoch 3/60: loss 0.4123, accuracy 88.2%, val loss 0.5012, val accuracy
+  /// 85.0% (0.4 s)`.
+  public var line: String {
+    let name =
+      switch stage {
+      case .candidate(let index, let count) where count > 1:
+        "\(model.rawValue) [\(index)/\(count)]"
+      case .candidate: model.rawValue
+      case .frameClassifier: "frame classifier (\(model.rawValue))"
+      }
+    var line =
+      "\(name) epoch \(record.epoch)/\(epochs): loss \(decimal(record.loss, 4)), "
+      + "accuracy \(percent(record.accuracy))"
+    if let loss = record.validationLoss, let accuracy = record.validationAccuracy {
+      line += ", val loss \(decimal(loss, 4)), val accuracy \(percent(accuracy))"
+    }
+    return line + " (\(decimal(record.seconds, 1)) s)"
+  }
+}
+
+/// Trains `vidi train`'s model on extracted features: one named model, or (`auto`) every
+/// candidate on the same split, keeping the best on validation. The saved model records every
+/// candidate's scores and why the winner won, and carries a per-frame classifier for timelines.
+public enum TrainingWorkflow {
+  /// The selection rule, as recorded in the model.
+  public static let selectionRule = "best validation accuracy; ties: lower validation loss"
+
+  /// Trains on `set` as `options` say. `provenance` (how the features were made) is stored in
+  /// the model and its frame classifier; `onEpoch` sees every epoch of every model trained.
+  public static func train(
+    _ set: TrainingSet, provenance: FeatureProvenance?, options: TrainingOptions,
+    onEpoch: (TrainingProgress) -> Void = { _ in }
+  ) throws -> TrainedModel {
+    let kinds: [ModelKind]
+    switch options.model {
+    case .auto:
+      guard !options.candidates.isEmpty else { throw WorkflowError.noCandidates }
+      guard !set.validation.clips.isEmpty else {
+        throw WorkflowError.noValidationClips(dataset: set.dataset)
+      }
+      kinds = options.candidates
+    case .model(let kind):
+      kinds = [kind]
+    }
+    let validation: ValidationSource =
+      set.validation.clips.isEmpty
+      ? .none : .dataset(set.validation, description: set.validationDescription)
+
+    var models: [TrainedModel] = []
+    var scores: [CandidateScore] = []
+    for (index, kind) in kinds.enumerated() {
+      let config = options.config(for: kind)
+      let start = Date()
+      let model = try Trainer.train(
+        set.training, validation: validation, config: config, provenance: provenance
+      ) { record in
+        onEpoch(
+          TrainingProgress(
+            model: kind, stage: .candidate(index: index + 1, count: kinds.count), record: record,
+            epochs: config.epochs))
+      }
+      models.append(model)
+      if let score = score(model, seconds: Date().timeIntervalSince(start)) {
+        scores.append(score)
+      }
+    }
+
+    var chosen = models[0]
+    if options.model == .auto {
+      let winner = best(scores)
+      chosen = models[winner].withSelection(
+        ModelSelection(
+          rule: selectionRule, validation: set.validationDescription, candidates: scores,
+          chosen: scores[winner].model, reason: reason(scores, winner: winner)))
+    }
+    guard !chosen.hasFrameProbabilities else { return chosen }
+    let frameClassifier =
+      try models.first(where: \.hasFrameProbabilities)
+      ?? trainFrameClassifier(
+        set, validation: validation, provenance: provenance, options: options, onEpoch: onEpoch)
+    return try chosen.withFrameClassifier(frameClassifier)
+  }
+
+  /// Builds the training set from `clips` (all views of the training clips) and trains on it.
+  public static func train(
+    _ clips: [ClipFeatures], provenance: FeatureProvenance?, options: TrainingOptions,
+    onEpoch: (TrainingProgress) -> Void = { _ in }
+  ) throws -> TrainedModel {
+    let set = try TrainingSet(
+      clips: clips, validationFraction: options.validationFraction, seed: options.seed)
+    return try train(set, provenance: provenance, options: options, onEpoch: onEpoch)
+  }
+
+  /// Index of the best score: highest validation accuracy, then lowest validation loss, then
+  /// the earliest candidate.
+  public static func best(_ scores: [CandidateScore]) -> Int {
+    var winner = 0
+    for (index, score) in scores.enumerated().dropFirst() {
+      let leader = scores[winner]
+      if score.validationAccuracy > leader.validationAccuracy
+        || (score.validationAccuracy == leader.validationAccuracy
+          && score.validationLoss < leader.validationLoss)
+      {
+        winner = index
+      }
+    }
+    return winner
+  }
+
+  private static func trainFrameClassifier(
+    _ set: TrainingSet, validation: ValidationSource, provenance: FeatureProvenance?,
+    options: TrainingOptions, onEpoch: (TrainingProgress) -> Void
+  ) throws -> TrainedModel {
+    let config = options.config(for: .frameAverage)
+    return try Trainer.train(
+      set.training, validation: validation, config: config, provenance: provenance
+    ) { record in
+      onEpoch(
+        TrainingProgress(
+          model: .frameAverage, stage: .frameClassifier, record: record, epochs: config.epochs))
+    }
+  }
+
+  /// The validation scores of the weights `model` kept; nil when it had no validation.
+  private static func score(_ model: TrainedModel, seconds: Double) -> CandidateScore? {
+    let history = model.training.history
+    guard let kept = history.first(where: { $0.epoch == model.training.bestEpoch }),
+      let accuracy = kept.validationAccuracy, let loss = kept.validationLoss
+    else { return nil }
+    return CandidateScore(
+      model: model.kind, validationAccuracy: accuracy, validationLoss: loss,
+      bestEpoch: kept.epoch, epochs: history.count, seconds: seconds)
+  }
+
+  /// One sentence on why `scores[winner]` won.
+  static func reason(_ scores: [CandidateScore], winner: Int) -> String {
+    let best = scores[winner]
+    let name = best.model.rawValue
+    guard scores.count > 1 else {
+      return
+        "\(name) was the only candidate (validation accuracy \(percent(best.validationAccuracy)))"
+    }
+    let tied = scores.indices.filter {
+      $0 != winner && scores[$0].validationAccuracy == best.validationAccuracy
+    }
+    guard let runnerUp = tied.min(by: { scores[$0].validationLoss < scores[$1].validationLoss })
+    else {
+      let second = scores.indices.filter { $0 != winner }
+        .max { scores[$0].validationAccuracy < scores[$1].validationAccuracy }!
+      return
+        "\(name) has the best validation accuracy of \(scores.count) candidates: "
+        + "\(percent(best.validationAccuracy)), ahead of \(scores[second].model.rawValue) "
+        + "at \(percent(scores[second].validationAccuracy))"
+    }
+    let others = tied.map { scores[$0].model.rawValue }.joined(separator: ", ")
+    let tie = "\(name) ties \(others) at \(percent(best.validationAccuracy)) validation accuracy"
+    guard best.validationLoss < scores[runnerUp].validationLoss else {
+      return tie + " and loss (\(significant(best.validationLoss))) and was trained first"
+    }
+    return
+      tie + " and has the lower validation loss (\(significant(best.validationLoss)) vs "
+      + "\(significant(scores[runnerUp].validationLoss)))"
+  }
+}
+
+/// `value` as a percentage with one decimal, e.g. "88.2%".
+func percent(_ value: Double) -> String {
+  String(format: "%.1f%%", value * 100)
+}
+
+/// `value` with three significant digits, so tiny losses stay distinguishable.
+func significant(_ value: Double) -> String {
+  String(format: "%.3g", value)
+}
+
+/// `value` with `places` decimals.
+func decimal(_ value: Double, _ places: Int) -> String {
+  String(format: "%.\(places)f", value)
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+
+/// `vidi evaluate`: a model's accuracy and confusion on a dataset split, optionally as a report.
+struct Evaluate: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Score a trained model on a dataset split; optionally write an HTML report.",
+    discussion: """
+      Features are extracted (unless cached) the way the model's training features were: its \
+      backbone, frame count and sampling. Prints accuracy, top-k accuracy, mean per-class \
+      accuracy, per-class precision/recall/F1, the confusion matrix (rows = true class) and \
+      the misclassified clips with their top 3. Clips that cannot be decoded are listed and \
+      skipped. --report writes one self-contained HTML file with the training curves, the \
+      model selection, the confusion heat map and frames of misclassified clips.
+
+      Examples:
+        vidi evaluate ucf101.vidi data/ucf101 --report report.html
+        vidi evaluate ucf101.vidi data/ucf101 --split test --tta flip --json
+      """)
+
+  @Argument(help: "The model folder written by `vidi train`.")
+  var model: String
+
+  @Argument(help: "Dataset folder or CSV manifest.")
+  var dataset: String
+
+  @Option(help: "The split to evaluate: train, test, unassigned (no split named) or all.")
+  var split: SplitChoice = .test
+
+  @Option(help: "Write an HTML report to this file.")
+  var report: String?
+
+  @Option(help: "Test-time augmentation: flip (average with the mirrored frames).")
+  var tta: Extract.Augmentation?
+
+  @Option(help: "Feature cache folder (default: $VIDI_HOME/features, ~/.cache/vidi/features).")
+  var cache: String?
+
+  @Option(help: "Backbone (must be the model's own).")
+  var backbone: BackboneID?
+
+  @Option(help: "Frames sampled per clip (must be the model's own).")
+  var frames: Int?
+
+  @Option(help: "Frame sampling (must be the model's own).")
+  var sampling: SamplingMode?
+
+  @Option(help: "Cores to use (default: all).")
+  var threads: Int?
+
+  @Flag(help: "Print the metrics as JSON.")
+  var json = false
+
+  enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
+    case train, test, unassigned, all
+  }
+
+  func validate() throws {
+    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+  }
+
+  func run() throws {
+    do {
+      let trained = try TrainedModel.load(from: URL(fileURLWithPath: model))
+      let options = try FeatureOptions(
+        model: trained, modelPath: model,
+        request: FeatureRequest(
+          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue))
+      let index = try DatasetIndex(root: URL(fileURLWithPath: dataset))
+      let clips =
+        split == .all ? index.clips : index.clips(in: DatasetSplit(rawValue: split.rawValue)!)
+      guard !clips.isEmpty else {
+        throw WorkflowError.noClips(dataset: index.root.path, part: "the \(split) split")
+      }
+      try EvaluationWorkflow.checkClasses(clips.map(\.label), model: trained, modelPath: model)
+      let extractor = try FeatureExtractor(
+        options: options, cache: FeatureCache(directory: Console.cacheFolder(cache)),
+        threads: threads)
+      var display = ProgressDisplay()
+      let features = try extractor.clipFeatures(
+        clips, views: tta == .flip ? [.original, .flipped] : [.original]
+      ) { display.update($0) }
+      for failure in features.failures {
+        Console.failure("\(failure.path): \(failure.reason) (skipped)")
+      }
+      let evaluation = try EvaluationWorkflow.evaluate(
+        trained, modelPath: model, clips: features.clips, provenance: options.provenance,
+        dataset: index.root.path, threads: threads ?? extractor.threads)
+      if let report {
+        try writeReport(
+          to: report, evaluation, trained, clips: clips, failures: features.failures,
+          root: index.root.path)
+      }
+      if json {
+        print(
+          try Console.json(
+            EvaluateReport(
+              metrics: evaluation.metrics, model: model, split: split.rawValue,
+              tta: evaluation.usedFlippedViews, skipped: features.failures)))
+      } else {
+        print("\(model) (\(trained.kind.rawValue)) on \(index.root.path), split \(split):")
+        print(evaluation.metrics.text)
+        if let report { print("\nReport: \(report)") }
+      }
+    } catch {
+      Console.failure("\(error)")
+      throw ExitCode.failure
+    }
+  }
+
+  private func writeReport(
+    to path: String, _ evaluation: FeatureEvaluation, _ trained: TrainedModel, clips: [Clip],
+    failures: [ClipFailure], root: String
+  ) throws {
+    let input = ReportInput(
+      evaluation: evaluation, model: trained,
+      modelName: URL(fileURLWithPath: model).lastPathComponent, dataset: root,
+      facts: [ReportFact("Split", split.rawValue)],
+      skippedClips: failures.map { ReportSkippedClip(path: $0.path, reason: $0.reason) },
+      frameStrips: ReportFrameStrip.sampled(
+        paths: evaluation.metrics.misclassified.map(\.path), clips: clips))
+    try HTMLReport.write(input, to: URL(fileURLWithPath: path))
+  }
+}
+
+/// `vidi evaluate --json`: the metrics' keys, plus what was evaluated and what was skipped.
+private struct EvaluateReport: Encodable {
+  var metrics: EvaluationMetrics
+  var model: String
+  var split: String
+  var tta: Bool
+  var skipped: [ClipFailure]
+
+  enum CodingKeys: String, CodingKey {
+    case model, split, tta, skipped
+  }
+
+  func encode(to encoder: any Encoder) throws {
+    try metrics.encode(to: encoder)
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(model, forKey: .model)
+    try container.encode(split, forKey: .split)
+    try container.encode(tta ? "flip" : "none", forKey: .tta)
+    try container.encode(skipped, forKey: .skipped)
+  }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Pipeline
+
+/// Synthetic extracted features with a known answer, for the workflow tests.
+enum SyntheticClips {
+  static let dimension = 16
+  static let frames = 8
+
+  static let provenance = FeatureProvenance(
+    backbone: "efficientnet-lite0", backboneWeightsSHA256: String(repeating: "cd", count: 32),
+    preprocessing: "resize 256, center crop 224, ImageNet mean/std", sampling: "uniform",
+    frameCount: frames, cropSize: 224)
+
+  /// Clips of two classes showing the same prototype frames, "forward" in order and "backward"
+  /// reversed: only order tells them apart. Clip `i` of a class is in group `i % groups` of
+  /// that class. With `flippedViews`, every clip also comes as a flipped view (a fresh noise
+  /// draw of the same frames).
+  static func orderTask(
+    clipsPerClass: Int, groups: Int = 6, noise: Float = 0.4, seed: UInt64,
+    split: String? = "train", flippedViews: Bool = false, grouped: Bool = true
+  ) -> [ClipFeatures] {
+    var prototypeGenerator = SeededGenerator(seed: 7)
+    let prototypes = (0..<frames).map { _ in gaussians(dimension, &prototypeGenerator) }
+    var generator = SeededGenerator(seed: seed)
+    var clips: [ClipFeatures] = []
+    for (label, order) in [
+      ("backward", Array((0..<frames).reversed())), ("forward", Array(0..<frames)),
+    ] {
+      for index in 0..<clipsPerClass {
+        let path = "\(split ?? "all")/\(label)/clip\(index)-seed\(seed).mp4"
+        let views: [FeatureView] = flippedViews ? [.original, .flipped] : [.original]
+        for view in views {
+          let values = order.flatMap { step in
+            zip(prototypes[step], gaussians(dimension, &generator)).map { $0 + noise * $1 }
+          }
+          clips.append(
+            ClipFeatures(
+              path: path, label: label, split: split,
+              group: grouped ? "\(label)-g\(index % groups)" : nil, view: view,
+              frameCount: frames, dimension: dimension, values: values, length: frames,
+              frameIndices: (0..<frames).map { $0 * 5 }))
+        }
+      }
+    }
+    return clips
+  }
+
+  static func gaussians(_ count: Int, _ generator: inout SeededGenerator) -> [Float] {
+    (0..<count).map { _ in
+      let u1 = Double(generator.next() >> 11) / Double(1 << 53)
+      let u2 = Double(generator.next() >> 11) / Double(1 << 53)
+      return Float((-2 * log(1 - u1)).squareRoot() * cos(2 * Double.pi * u2))
+    }
+  }
+
+  /// A fresh temporary folder, removed by the caller.
+  static func scratch() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "vidi-workflow-\(UUID())")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Pipeline
+import Testing
+
+@Suite struct TrainingWorkflowTests {
+  @Test func autoPicksASequenceModelWhereOrderMattersAndRecordsEveryCandidate() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 48, seed: 1)
+    var lines: [String] = []
+    let options = TrainingOptions(epochs: 25, validationFraction: 0.25, seed: 3, threads: 2)
+    let model = try TrainingWorkflow.train(
+      clips, provenance: SyntheticClips.provenance, options: options
+    ) { lines.append($0.line) }
+
+    let selection = try #require(model.selection)
+    for candidate in selection.candidates {
+      print("auto on the order task: \(candidate.model.rawValue) \(candidate.validationAccuracy)")
+    }
+    print("auto on the order task: \(selection.reason)")
+    #expect(selection.candidates.map(\.model) == ModelChoice.autoCandidates)
+    #expect([ModelKind.gru, .lstm, .seedGRU].contains(model.kind))
+    #expect(selection.chosen == model.kind)
+    let chosen = try #require(selection.candidates.first { $0.model == model.kind })
+    for baseline in selection.candidates where [.frameAverage, .meanPool].contains(baseline.model) {
+      #expect(baseline.validationAccuracy < chosen.validationAccuracy)
+    }
+    #expect(
+      TrainingWorkflow.best(selection.candidates) == selection.candidates.firstIndex(of: chosen))
+    #expect(selection.reason.hasPrefix(model.kind.rawValue))
+    #expect(!selection.reason.contains("\n"))
+    #expect(selection.validation.contains("group-disjoint"))
+    #expect(model.training.data.validation == selection.validation)
+    #expect(model.provenance == SyntheticClips.provenance)
+
+    // The frame-average candidate becomes the timeline head; no extra training for it.
+    let head = try #require(model.frameClassifier)
+    #expect(head.kind == .frameAverage)
+    #expect(head.classes == model.classes)
+    let clip = clips[0]
+    let timeline = try #require(try model.timeline(features: clip.values, length: clip.length))
+    #expect(timeline.count == clip.length)
+    #expect(
+      lines.contains { $0.hasPrefix("gru [1/5] epoch 1/25: loss ") && $0.contains("val accuracy") })
+    #expect(!lines.contains { $0.hasPrefix("frame classifier") })
+
+    // The selection survives the model file and explains itself in the report.
+    let folder = try SyntheticClips.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("auto.vidi")
+    try model.save(to: url)
+    let loaded = try TrainedModel.load(from: url)
+    #expect(loaded == model)
+    let test = SyntheticClips.orderTask(clipsPerClass: 10, seed: 7, split: "test")
+    let evaluation = try EvaluationWorkflow.evaluate(
+      loaded, modelPath: url.path, clips: test, provenance: SyntheticClips.provenance)
+    print("auto on the order task: test accuracy \(evaluation.metrics.accuracy)")
+    #expect(evaluation.metrics.accuracy >= 0.9)
+    let report = ReportInput(
+      evaluation: evaluation, model: loaded, modelName: "auto.vidi", dataset: "synthetic")
+    #expect(report.candidates.map(\.model) == ModelChoice.autoCandidates.map(\.rawValue))
+    #expect(report.candidates.filter(\.isChosen).map(\.model) == [model.kind.rawValue])
+    #expect(report.selectionNote?.contains(selection.reason) == true)
+  }
+
+  @Test func aNamedModelTrainsAFrameClassifierAlongside() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 12, seed: 2)
+    var stages: Set<String> = []
+    let model = try TrainingWorkflow.train(
+      clips, provenance: nil,
+      options: TrainingOptions(model: .model(.meanPool), epochs: 3, seed: 1, threads: 1)
+    ) { progress in
+      stages.insert(progress.line.components(separatedBy: " epoch").first!)
+    }
+    #expect(model.kind == .meanPool)
+    #expect(model.selection == nil)
+    #expect(model.frameClassifier?.kind == .frameAverage)
+    #expect(stages == ["mean-pool", "frame classifier (frame-average)"])
+  }
+
+  @Test func frameAverageNeedsNoSeparateTimelineHead() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 8, seed: 2)
+    let model = try TrainingWorkflow.train(
+      clips, provenance: nil,
+      options: TrainingOptions(model: .model(.frameAverage), epochs: 2, seed: 1, threads: 1))
+    #expect(model.frameClassifier == nil)
+    #expect(model.hasTimeline)
+  }
+
+  @Test func theValidationSplitIsGroupDisjointAndKeepsFlippedViewsWithTheirClip() throws {
+    for grouped in [true, false] {
+      let clips = SyntheticClips.orderTask(
+        clipsPerClass: 24, seed: 4, flippedViews: true, grouped: grouped)
+      let set = try TrainingSet(clips: clips, validationFraction: 0.3, seed: 9)
+      #expect(set.classes == ["backward", "forward"])
+      #expect(!set.validation.clips.isEmpty)
+
+      let groups = Dictionary(clips.map { ($0.path, $0.group) }, uniquingKeysWith: { a, _ in a })
+      let heldPaths = Set(set.validationPaths)
+      #expect(heldPaths.count == set.validationPaths.count, "validation holds original views only")
+      #expect(heldPaths.isDisjoint(with: set.trainingPaths))
+      if grouped {
+        let heldGroups = Set(set.validationPaths.map { groups[$0]! })
+        let trainedGroups = Set(set.trainingPaths.map { groups[$0]! })
+        #expect(heldGroups.isDisjoint(with: trainedGroups))
+      }
+      // Every training clip comes with its flipped view, and only those.
+      #expect(set.extraViews == set.trainingPaths.count / 2)
+      #expect(
+        set.training.clips.count + set.validation.clips.count == clips.count - heldPaths.count)
+      #expect(Set(set.trainingPaths).count == set.extraViews)
+      // Stratified: both classes are held out in about the asked fraction.
+      let heldPerClass = set.validation.classCounts
+      #expect(heldPerClass.allSatisfy { (4...12).contains($0) })
+    }
+  }
+
+  @Test func autoWithoutValidationClipsIsAOneLineError() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 4, seed: 2)
+    let options = TrainingOptions(epochs: 1, validationFraction: 0, seed: 1)
+    #expect(throws: WorkflowError.noValidationClips(dataset: "training set")) {
+      try TrainingWorkflow.train(clips, provenance: nil, options: options)
+    }
+  }
+
+  @Test func badTrainingSetsAreOneLineErrors() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 3, seed: 2)
+    #expect(throws: WorkflowError.tooFewClasses(dataset: "training set", classes: ["forward"])) {
+      try TrainingSet(
+        clips: clips.filter { $0.label == "forward" }, validationFraction: 0.2, seed: 0)
+    }
+    #expect(throws: WorkflowError.noClips(dataset: "training set", part: "the training clips")) {
+      try TrainingSet(clips: [], validationFraction: 0.2, seed: 0)
+    }
+    var unlabeled = clips
+    unlabeled[2].label = nil
+    #expect(throws: WorkflowError.unlabeled(path: clips[2].path)) {
+      try TrainingSet(clips: unlabeled, validationFraction: 0.2, seed: 0)
+    }
+    let narrow = ClipFeatures(
+      path: "narrow.mp4", label: "forward", frameCount: 1, dimension: 4, values: [0, 0, 0, 0],
+      length: 1, frameIndices: [0])
+    let error = WorkflowError.dimensionMismatch(path: "narrow.mp4", found: 4, expected: 16)
+    #expect(throws: error) {
+      try TrainingSet(clips: clips + [narrow], validationFraction: 0.2, seed: 0)
+    }
+    #expect(!error.description.contains("\n") && error.description.hasPrefix("narrow.mp4: "))
+  }
+
+  @Test func modelArgumentsParse() {
+    #expect(ModelChoice(argument: "auto") == .auto)
+    #expect(ModelChoice(argument: "seed-gru") == .model(.seedGRU))
+    #expect(ModelChoice(argument: "svm") == nil)
+    #expect(ModelChoice.model(.frameAverage).description == "frame-average")
+  }
+
+  @Test func tiesGoToTheLowerValidationLossThenTheEarlierCandidate() {
+    func score(_ model: ModelKind, _ accuracy: Double, _ loss: Double) -> CandidateScore {
+      CandidateScore(
+        model: model, validationAccuracy: accuracy, validationLoss: loss, bestEpoch: 1, epochs: 1,
+        seconds: 0)
+    }
+    let tied = [score(.gru, 0.9, 0.3), score(.lstm, 0.9, 0.2), score(.meanPool, 0.8, 0.1)]
+    #expect(TrainingWorkflow.best(tied) == 1)
+    let exact = [score(.gru, 0.9, 0.3), score(.lstm, 0.9, 0.3)]
+    #expect(TrainingWorkflow.best(exact) == 0)
+    #expect(TrainingWorkflow.best([score(.gru, 0.5, 0.1), score(.lstm, 0.6, 0.9)]) == 1)
+  }
+}
