@@ -1,0 +1,33 @@
+import Foundation
+import Pipeline
+import Testing
+
+@Suite struct DemoRunTests {
+  @Test func runsEveryStepAndReportsBothModelsOnTheReversedPairs() throws {
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("vidi-demo-run-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    _ = try TestWeights.lite0()
+    var demo = DemoRun(directory: folder)
+    demo.dataset = DemoDataset(
+      actions: [.sitDown, .standUp, .wave], trainClipsPerClass: 5, testClipsPerClass: 2,
+      frameCount: 8, width: 64, height: 48, framesPerSecond: 8, seed: 2)
+    demo.features = FeatureOptions(frames: 4)
+    var lines: [String] = []
+    let result = try demo.run { lines.append($0) }
+
+    #expect(result.results.map(\.model) == ["gru", "frame-average"])
+    for model in result.results {
+      #expect((0...1).contains(model.accuracy))
+      #expect(model.perClass.map(\.label) == ["sit-down", "stand-up", "wave"])
+      #expect(FileManager.default.fileExists(atPath: model.path + "/config.json"))
+    }
+    #expect(result.prediction.predictions.count == 3)
+    #expect(lines.contains { $0.contains("epoch") })
+    let table = DemoRun.table(result.results)
+    #expect(table.contains("reversed-order pairs") && table.contains("frame-average"))
+
+    let again = try demo.run { _ in }
+    #expect(again.results.map(\.accuracy) == result.results.map(\.accuracy))
+  }
+}
