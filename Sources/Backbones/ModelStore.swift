@@ -117,6 +117,14 @@ public struct ModelStore: Sendable {
   /// `status(of:)` for every backbone, in catalog order.
   public var statuses: [ModelStatus] { BackboneID.allCases.map(status(of:)) }
 
+  /// `ids`, or when it is empty every backbone with a file in the cache (the default one when
+  /// none has, so that a command on an empty cache says how to fetch it).
+  public func selection(_ ids: [BackboneID]) -> [BackboneID] {
+    guard ids.isEmpty else { return ids }
+    let cached = statuses.filter { $0.byteCount != nil }.map(\.id)
+    return cached.isEmpty ? [.default] : cached
+  }
+
   private static func fileSize(_ url: URL) -> Int? {
     guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
       attributes[.type] as? FileAttributeType == .typeRegular

@@ -19,7 +19,7 @@ struct ModelsVerify: ParsableCommand {
 
   func run() throws {
     let store = ModelStore()
-    let results: [Result] = selection(in: store).map { id in
+    let results: [Result] = store.selection(backbones).map { id in
       do {
         return Result(backbone: id.rawValue, path: try store.verify(id).path, error: nil)
       } catch {
@@ -40,12 +40,6 @@ struct ModelsVerify: ParsableCommand {
       }
     }
     if results.contains(where: { $0.error != nil }) { throw ExitCode.failure }
-  }
-
-  private func selection(in store: ModelStore) -> [BackboneID] {
-    guard backbones.isEmpty else { return backbones }
-    let cached = store.statuses.filter { $0.byteCount != nil }.map(\.id)
-    return cached.isEmpty ? [.default] : cached
   }
 
   private struct Result: Encodable {

@@ -85,4 +85,68 @@ import Testing
     #expect(result.status != 0)
     #expect(result.stderr.contains("resnet-50"))
   }
+
+  /// Parses `{"results": [...]}` from a command's standard output.
+  func results(_ result: VidiProcess.Result) throws -> [[String: Any]] {
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    return try #require((object as? [String: Any])?["results"] as? [[String: Any]])
+  }
+
+  /// Uses the weights `make test` fetched into the default model cache.
+  @Test func checkPassesForBothBackbonesWithTheCatOnTop() throws {
+    let result = try VidiProcess.run(
+      ["models", "check", "--json", "efficientnet-lite0", "mobilenet-v2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let reports = try results(result)
+    #expect(
+      reports.compactMap { $0["backbone"] as? String } == ["efficientnet-lite0", "mobilenet-v2"])
+    for report in reports {
+      #expect(report["pass"] as? Bool == true)
+      let error = try #require(report["max_abs_error"] as? Double)
+      #expect(error <= 1e-4)
+      #expect(report["tolerance"] as? Double == 1e-4)
+    }
+    let lite0 = try #require(reports.first)
+    #expect(lite0["top5"] as? [Int] == lite0["reference_top5"] as? [Int])
+    let cat = try #require(lite0["cat_top5"] as? [[String: Any]])
+    #expect(cat.first?["name"] as? String == "tiger cat")
+    #expect(reports.last?["cat_top5"] == nil)
+  }
+
+  @Test func checkTextSaysPassAndNamesTheCat() throws {
+    let result = try VidiProcess.run(["models", "check", "efficientnet-lite0"])
+    #expect(result.status == 0)
+    #expect(result.stdout.hasPrefix("efficientnet-lite0: pass"))
+    #expect(result.stdout.contains("cat photo: tiger cat"))
+  }
+
+  @Test func checkWithoutWeightsFailsWithTheFetchCommand() throws {
+    let (result, _) = try runInEmptyHome(["models", "check", "--json"])
+    #expect(result.status != 0)
+    let report = try #require(try results(result).first)
+    #expect(report["pass"] as? Bool == false)
+    #expect(
+      (report["error"] as? String)?.contains("`vidi models fetch efficientnet-lite0`") == true)
+  }
+
+  @Test func benchReportsFramesPerSecond() throws {
+    let result = try VidiProcess.run(
+      [
+        "models", "bench", "mobilenet-v2", "--batch", "2", "--seconds", "0.2", "--threads", "1",
+        "--json",
+      ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+    let report = try #require(object as? [String: Any])
+    #expect(report["backbone"] as? String == "mobilenet-v2")
+    #expect(report["batch"] as? Int == 2)
+    #expect(report["threads"] as? Int == 1)
+    #expect((report["frames_per_second"] as? Double ?? 0) > 0)
+  }
+
+  @Test func benchRejectsAnEmptyBatch() throws {
+    let result = try VidiProcess.run(["models", "bench", "--batch", "0"])
+    #expect(result.status != 0)
+    #expect(result.stderr.contains("--batch must be at least 1"))
+  }
 }
