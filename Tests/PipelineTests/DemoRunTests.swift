@@ -23,6 +23,7 @@ import Testing
       #expect(FileManager.default.fileExists(atPath: model.path + "/config.json"))
     }
     #expect(result.prediction.predictions.count == 3)
+    #expect(result.prediction.video.contains("stand-up"))
     #expect(lines.contains { $0.contains("epoch") })
     let table = DemoRun.table(result.results)
     #expect(table.contains("reversed-order pairs") && table.contains("frame-average"))

@@ -3,7 +3,8 @@ import Foundation
 /// The whole method on the embedded stick-figure dataset, as `vidi demo` runs it: render real
 /// video files, index them, extract features with the pretrained backbone, train a sequence
 /// model and the frame-averaging baseline, evaluate both on the test split and predict one test
-/// clip. The actions that hold the same poses in opposite order are where the two differ.
+/// clip (a stand-up one when there is one). The actions that hold the same poses in opposite
+/// order are where the two differ.
 public struct DemoRun: Sendable {
   /// Where the dataset, the feature cache and the models go.
   public var directory: URL
@@ -62,7 +63,9 @@ public struct DemoRun: Sendable {
     for failure in extracted.failures { log("\(failure.path): \(failure.reason) (skipped)") }
     let train = extracted.clips.filter { $0.split == DatasetSplit.train.rawValue }
     let test = extracted.clips.filter { $0.split == DatasetSplit.test.rawValue }
-    guard let example = test.first else {
+    // A stand-up clip: the frame-averaging baseline cannot tell it from sit-down.
+    guard let example = test.first(where: { $0.label == DemoAction.standUp.rawValue }) ?? test.first
+    else {
       throw WorkflowError.noClips(dataset: data.path, part: "the test split")
     }
     let set = try TrainingSet(clips: train, validationFraction: 0.2, seed: 0, dataset: data.path)
