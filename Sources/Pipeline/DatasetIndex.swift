@@ -58,6 +58,8 @@ public struct SkippedFile: Sendable, Hashable, Codable {
     case notVideo = "not a video file"
     /// A video (or folder) where a class folder was expected.
     case outsideClasses = "not in a class folder"
+    /// A model `vidi train` saved inside the dataset; it is not a class.
+    case model = "a Vidi model"
   }
 
   public var path: String

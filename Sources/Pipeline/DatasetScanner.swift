@@ -34,6 +34,7 @@ struct DatasetScanner {
     let lower = name.lowercased()
     if systemNames.contains(lower) || lower.hasPrefix("._") { return .system }
     if lower.hasPrefix(".") { return .hidden }
+    if lower.hasSuffix(".vidi") { return .model }
     return nil
   }
 

@@ -4,13 +4,13 @@ extension EvaluationMetrics {
   /// The metrics as plain text for a terminal: the summary numbers, a per-class table, the
   /// confusion matrix (rows = true class) and the misclassified clips with their top 3.
   public var text: String {
+    let topKParts = topK.keys.compactMap(Int.init).sorted().filter { $0 > 1 }
+      .compactMap { k in topK[String(k)].map { "top-\(k) \(percent($0))" } }
+    let summary =
+      ["accuracy \(percent(accuracy))"] + topKParts
+      + ["mean class accuracy \(percent(meanClassAccuracy))"]
     var lines = [
-      "\(clipCount) clips, \(classes.count) classes",
-      "accuracy \(percent(accuracy)), "
-        + topK.keys.compactMap(Int.init).sorted().filter { $0 > 1 }
-        .map { "top-\($0) \(percent(topK[String($0)]!))" }.joined(separator: ", ")
-        + ", mean class accuracy \(percent(meanClassAccuracy))",
-      "",
+      "\(clipCount) clips, \(classes.count) classes", summary.joined(separator: ", "), "",
     ]
     let labelWidth = max(classes.map(\.count).max() ?? 0, 5)
     lines.append(

@@ -130,6 +130,24 @@ import Testing
     #expect(index.unreadable.isEmpty)
   }
 
+  /// `vidi train data --out data/model.vidi` must not turn the model into a class.
+  @Test func modelsSavedInsideTheDatasetAreNotClasses() throws {
+    let keras = try DatasetFolder()
+    try keras.clip("train/v_CricketShot_g08_c01.avi")
+    try keras.file("train.csv", "video_name,tag\nv_CricketShot_g08_c01.avi,CricketShot\n")
+    try keras.file("gru.vidi/config.json", "{}")
+    let manifest = try DatasetIndex(root: keras.root)
+    #expect(manifest.layout == .manifest)
+    #expect(manifest.labels == ["CricketShot"])
+
+    let classes = try DatasetFolder()
+    try classes.clip("boxing/person01_boxing_d1.avi")
+    try classes.file("boxing.vidi/config.json", "{}")
+    let index = try DatasetIndex(root: classes.root)
+    #expect(index.labels == ["boxing"])
+    #expect(index.skipped.map(\.reason) == [.model])
+  }
+
   @Test func manifestRoundTrips() throws {
     let data = try Self.classicTree()
     let index = try DatasetIndex(root: data.root, options: .init(probe: true))

@@ -56,6 +56,7 @@ import Testing
       classes: ["x", "y"],
       clips: [EvaluatedClip(path: "p", trueLabel: 1, probabilities: [0.9, 0.1])])
     #expect(two.topK == ["1": 0])
+    #expect(two.text.contains("\naccuracy 0.0%, mean class accuracy 0.0%\n"))
 
     // True class ranks 4th (ties after it keep class order): a top-5 hit, not a top-3 hit.
     let six = try EvaluationMetrics(
@@ -67,6 +68,8 @@ import Testing
     #expect(six.topK == ["1": 0, "3": 0, "5": 0.5])
     // Only classes 3 and 5 have clips and both are missed.
     #expect(six.meanClassAccuracy == 0)
+    #expect(
+      six.text.contains("\naccuracy 0.0%, top-3 0.0%, top-5 50.0%, mean class accuracy 0.0%\n"))
   }
 
   @Test func meanClassAccuracyIgnoresClassesWithoutClips() throws {
