@@ -29,6 +29,8 @@ struct RequestError: Error, CustomStringConvertible {
       self.init(.badRequest, "the form has no file part: add the video as a file field")
     case .form(.malformed(let reason)):
       self.init(.badRequest, "the form data is malformed: \(reason)")
+    case .interrupted(let reason):
+      self.init(.badRequest, "the upload ended early: \(reason)")
     case .storage(let reason):
       self.init(.internalServerError, "cannot store the upload: \(reason)")
     }

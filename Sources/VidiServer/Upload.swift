@@ -6,6 +6,8 @@ enum UploadError: Error {
   case tooLarge(limit: Int)
   case empty
   case form(MultipartError)
+  /// The body stopped before its end (the client went away or sent less than it declared).
+  case interrupted(String)
   case storage(String)
 }
 
@@ -57,7 +59,7 @@ struct Upload: Sendable {
       switch error {
       case let error as UploadError: throw error
       case let error as MultipartError: throw .form(error)
-      default: throw .storage("\(error)")
+      default: throw .interrupted("\(error)")
       }
     }
     guard file.written > 0 else {

@@ -40,11 +40,13 @@ public struct VidiServer: Sendable {
   }
 
   /// Serves until the task is cancelled or the process gets SIGINT or SIGTERM. `onListening`
-  /// receives the bound port once the server accepts connections.
+  /// receives the bound port once the server accepts connections. With `logging`, each request
+  /// and the server's start are logged to standard error.
   public func run(
-    logger: Logger = Logger(label: "vidi-serve"),
-    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    logging: Bool = true, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
   ) async throws {
+    var logger = Logger(label: "vidi-serve")
+    logger.logLevel = logging ? .info : .critical
     let app = Application(
       router: router(),
       configuration: ApplicationConfiguration(
@@ -179,8 +181,7 @@ public struct VidiServer: Sendable {
       failure.status, ErrorBody(error: failure.message, status: Int(failure.status.code)))
   }
 
-  static func response(_ status: HTTPResponse.Status, contentType: String, body: Data) -> Response
-  {
+  static func response(_ status: HTTPResponse.Status, contentType: String, body: Data) -> Response {
     Response(
       status: status, headers: [.contentType: contentType],
       body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

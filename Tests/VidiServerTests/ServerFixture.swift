@@ -11,9 +11,10 @@ import VidiServer
 /// what it answers does not matter here, only that the server answers) and a short synthetic
 /// clip, written once per test run.
 enum Fixtures {
+  /// Emptied at the start of each run, so at most one run's files stay behind.
   static let folder: URL = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-      "vidi-serve-tests-\(UUID().uuidString)")
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vidi-serve-tests")
+    try? FileManager.default.removeItem(at: url)
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
   }()
@@ -86,7 +87,7 @@ struct RunningServer {
       models: ModelStore())
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
     let task = Task {
-      try await server.run { continuation.yield($0) }
+      try await server.run(logging: false) { continuation.yield($0) }
     }
     var iterator = ports.makeAsyncIterator()
     let port = try #require(await iterator.next())

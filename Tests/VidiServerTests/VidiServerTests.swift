@@ -96,7 +96,7 @@ import VidiServer
     let cases: [(String, Data, Int, String)] = [
       ("garbage", garbage, 415, "not a video"),
       ("empty", Data(), 400, "empty"),
-      ("truncated", Fixtures.clipData.prefix(300), 415, "clip.mp4"),
+      ("truncated", Fixtures.clipData.prefix(300), 422, "truncated"),
     ]
     for (name, body, status, phrase) in cases {
       let answer = try await HTTP.post(server.url("/v1/predict?name=clip.mp4"), body: body)
