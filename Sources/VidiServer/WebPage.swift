@@ -109,6 +109,10 @@ enum WebPage {
       $("send").disabled = false;
       status("");
     }
+    $("preview").addEventListener("error", () => {
+      $("preview").style.display = "none";
+      if (file) status("This browser cannot preview " + file.name + "; Vidi can still classify it.");
+    });
     $("file").addEventListener("change", (e) => pick(e.target.files[0]));
     const drop = $("drop");
     ["dragenter", "dragover"].forEach((t) => drop.addEventListener(t, (e) => {

@@ -72,6 +72,38 @@ import VidiServer
     await server.stop()
   }
 
+  @Test func readsAFormWhoseBoundariesArriveSplitAcrossPackets() async throws {
+    let server = try await RunningServer.start()
+    let boundary = "----vidi--split"
+    let clip = Fixtures.clipData
+    let head = Data(
+      ("preamble\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"video\"; "
+        + "filename=\"split.mp4\"\r\n\r\n").utf8)
+    let tail = Data(
+      "\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--\(boundary)--\r\n"
+        .utf8)
+    let body = head + clip + tail
+    // Cuts inside the first boundary, the part's headers, the content, the line break before
+    // the next boundary and that boundary itself.
+    let cuts = [
+      13, 40, head.count - 1, head.count + clip.count / 2, head.count + clip.count + 1,
+      head.count + clip.count + 9, body.count - 5,
+    ].sorted()
+    let answer = try RawHTTP.post(
+      port: server.port, path: "/v1/predict",
+      contentType: "multipart/form-data; boundary=\"\(boundary)\"", body: body, cuts: cuts)
+    #expect(answer.status == 200, "\(answer.text)")
+    #expect(try answer.json()["video"] as? String == "split.mp4")
+    let whole = try await HTTP.post(server.url("/v1/predict"), body: clip)
+    let expected = try #require(whole.json()["predictions"] as? [[String: Any]])
+    let got = try #require(answer.json()["predictions"] as? [[String: Any]])
+    #expect(
+      got.compactMap { $0["probability"] as? Double }
+        == expected.compactMap { $0["probability"] as? Double })
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
   @Test func refusesAnOversizedUploadWith413AndKeepsServing() async throws {
     let server = try await RunningServer.start { $0.maxUploadBytes = 64 * 1024 }
     let big = Data(repeating: 7, count: 300 * 1024)
@@ -176,7 +208,11 @@ import VidiServer
 final class StalledUpload {
   private let descriptor: Int32
 
-  init(port: Int) throws {
+  init(
+    port: Int,
+    head: String = "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
+      + "Content-Length: 100000\r\n\r\nabcdefgh"
+  ) throws {
     descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -188,13 +224,57 @@ final class StalledUpload {
       }
     }
     try #require(connected == 0, "cannot connect to port \(port)")
-    let head =
-      "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
-      + "Content-Length: 100000\r\n\r\nabcdefgh"
-    _ = head.withCString { send(descriptor, $0, strlen($0), 0) }
+    send(Data(head.utf8))
+  }
+
+  func send(_ bytes: Data) {
+    bytes.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let sent = Glibc.send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, 0)
+        if sent <= 0 { return }
+        offset += sent
+      }
+    }
+  }
+
+  /// Everything the server sends until it closes the connection.
+  func receiveAll() -> Data {
+    var received = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = recv(descriptor, &buffer, buffer.count, 0)
+      if count <= 0 { return received }
+      received.append(contentsOf: buffer[..<count])
+    }
   }
 
   func close() {
     Glibc.close(descriptor)
+  }
+}
+
+/// HTTP/1.1 over a plain socket, sending the body in pieces with pauses between them so the
+/// server reads them separately.
+enum RawHTTP {
+  static func post(
+    port: Int, path: String, contentType: String, body: Data, cuts: [Int]
+  ) throws -> Answer {
+    let connection = try StalledUpload(
+      port: port,
+      head: "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        + "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n")
+    var start = 0
+    for end in cuts + [body.count] {
+      connection.send(body[start..<end])
+      start = end
+      usleep(20_000)
+    }
+    let response = connection.receiveAll()
+    connection.close()
+    let split = try #require(response.range(of: Data("\r\n\r\n".utf8)))
+    let statusLine = String(decoding: response[..<split.lowerBound], as: UTF8.self)
+    let status = Int(statusLine.split(separator: " ")[1]) ?? 0
+    return Answer(status: status, contentType: "", body: response[split.upperBound...])
   }
 }
