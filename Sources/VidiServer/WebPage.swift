@@ -19,13 +19,14 @@ enum WebPage {
     header h1 { margin: 0; font-size: 20px; }
     header .model { color: var(--muted); }
     main { max-width: 1100px; margin: 0 auto; padding: 20px 24px; display: grid;
-      grid-template-columns: minmax(280px, 400px) 1fr; gap: 20px; }
-    section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px; }
+      grid-template-columns: minmax(260px, 360px) minmax(0, 1fr); gap: 20px; align-items: start; }
+    section { min-width: 0; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px; }
     h2 { font-size: 15px; margin: 0 0 10px; }
-    #drop { border: 2px dashed var(--line); border-radius: 8px; padding: 22px 12px;
+    #drop { display: block; border: 2px dashed var(--line); border-radius: 8px; padding: 22px 12px;
       text-align: center; color: var(--muted); cursor: pointer; }
     #drop.over { border-color: var(--accent); background: #eef3fd; }
     #drop strong { color: var(--accent); }
+    #picked { margin-top: 6px; color: var(--ink); overflow-wrap: anywhere; }
     video { width: 100%; max-height: 260px; margin-top: 12px; background: #000; border-radius: 6px;
       display: none; }
     button { margin-top: 12px; width: 100%; padding: 9px; font: inherit; font-weight: 600;
@@ -33,7 +34,7 @@ enum WebPage {
     button:disabled { background: #a9b7d0; cursor: default; }
     #status { margin-top: 10px; min-height: 1.4em; color: var(--muted); }
     #status.error { color: #b42318; }
-    .bar { display: grid; grid-template-columns: 150px 1fr 64px; align-items: center; gap: 8px;
+    .bar { display: grid; grid-template-columns: minmax(90px, 200px) minmax(0, 1fr) 64px; align-items: center; gap: 8px;
       margin: 5px 0; }
     .bar .label { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
     .bar .track { height: 14px; background: #edf0f5; border-radius: 7px; overflow: hidden; }
@@ -43,12 +44,12 @@ enum WebPage {
     #frames figure { margin: 0; text-align: center; font-size: 12px; color: var(--muted); }
     #frames img { width: 72px; height: 72px; border-radius: 4px; display: block;
       image-rendering: auto; }
-    #timeline svg { width: 100%; height: 200px; }
+    #timeline svg { display: block; width: 100%; height: 200px; }
     .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 13px; margin-top: 6px; }
     .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px;
       border-radius: 2px; margin-right: 5px; background: var(--c); }
     .empty { color: var(--muted); }
-    #results { display: grid; gap: 20px; align-content: start; }
+    #results { display: grid; gap: 20px; align-content: start; min-width: 0; }
     .meta { color: var(--muted); font-size: 13px; margin-top: 8px; }
     @media (max-width: 760px) { main { grid-template-columns: 1fr; } }
     </style>
@@ -148,7 +149,9 @@ enum WebPage {
       classes.replaceChildren();
       result.predictions.forEach((p, i) => {
         const row = text("div", "", "bar");
-        row.append(text("span", p.label, "label"));
+        const label = text("span", p.label, "label");
+        label.title = p.label;
+        row.append(label);
         const track = text("div", "", "track"), fill = text("div", "", "fill");
         fill.style.width = Math.max(p.probability * 100, 0.5) + "%";
         fill.style.background = i < 3 ? colors[i] : "#98a2b3";
@@ -189,7 +192,7 @@ enum WebPage {
       }
       box.className = "";
       const shown = Math.min(3, result.predictions.length);
-      const W = 640, H = 200, L = 40, R = 10, T = 10, B = 28;
+      const W = Math.max(box.clientWidth, 320), H = 200, L = 40, R = 10, T = 10, B = 28;
       const ns = "http://www.w3.org/2000/svg";
       const svg = document.createElementNS(ns, "svg");
       svg.setAttribute("viewBox", "0 0 " + W + " " + H);
