@@ -51,14 +51,16 @@ url=""
 for _ in $(seq 1 200); do
   url="$(grep -o 'http://[0-9.:]*/' "$out/serve.out" || true)"
   [ -n "$url" ] && break
-  kill -0 "$server" 2>/dev/null || { cat "$out/serve.log" >&2; exit 1; }
+  kill -0 "$server" 2>/dev/null ||
+    { echo "bench/serve: the server stopped" >&2; cat "$out/serve.log" >&2; exit 1; }
   sleep 0.1
 done
 [ -n "$url" ] || { echo "bench/serve: the server did not start" >&2; exit 1; }
 
-curl -sf --data-binary @"$clip" "${url}v1/predict?top_k=1" > "$out/warmup.json"
+curl -sf --data-binary @"$clip" "${url}v1/predict?top_k=1" > "$out/warmup.json" ||
+  { echo "bench/serve: the warm-up request failed" >&2; cat "$out/serve.log" >&2; exit 1; }
 idle_kb="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"
-CLIP="$clip" wrk -t 2 -c "$connections" -d "${duration}s" --timeout 30s -s bench/serve/post.lua \
+CLIP="$clip" wrk -t "$(( connections < 2 ? connections : 2 ))" -c "$connections" -d "${duration}s" --timeout 30s -s bench/serve/post.lua \
   "${url}v1/predict" | tee "$out/wrk.txt" >&2
 peak_kb="$(awk '/VmHWM/ {print $2}' "/proc/$server/status")"
 kill -INT "$server"
