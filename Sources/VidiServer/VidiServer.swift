@@ -158,9 +158,10 @@ public struct VidiServer: Sendable {
     }
   }
 
+  /// Whole milliseconds.
   static func milliseconds(_ duration: Duration) -> Double {
     let (seconds, attoseconds) = duration.components
-    return (Double(seconds) * 1000 + Double(attoseconds) / 1e15).rounded() / 1
+    return (Double(seconds) * 1000 + Double(attoseconds) / 1e15).rounded()
   }
 
   // MARK: Responses
