@@ -35,7 +35,7 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "Largest upload accepted, in megabytes; larger ones get 413.")
   var maxUploadMb = 200
 
-  @Option(help: "Predictions that run at the same time (default: 2).")
+  @Option(help: "Predictions that run at the same time.")
   var workers = 2
 
   @Option(help: "Requests that may wait for a worker; more get 503.")
@@ -70,7 +70,7 @@ struct Serve: AsyncParsableCommand {
         Console.line("vidi: serving \(server.modelName) on http://\(host):\(port)/")
       }
     } catch {
-      Console.failure("\(error)")
+      Console.failure("cannot serve on \(host):\(port): \(error)")
       throw ExitCode.failure
     }
   }
