@@ -34,7 +34,9 @@ import VidiServer
     for part in ["<form", "type=\"file\"", "<video", "/v1/predict", "/v1/model"] {
       #expect(page.text.contains(part), "the page lacks \(part)")
     }
-    #expect(!page.text.contains("http://") || !page.text.contains("src=\"http"))
+    for external in ["src=\"http", "href=\"http", "url(http", "@import", "src=\"//"] {
+      #expect(!page.text.contains(external), "the page loads an external asset: \(external)")
+    }
     await server.stop()
   }
 
