@@ -14,6 +14,7 @@ let package = Package(
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
   ],
   targets: [
     .systemLibrary(
@@ -43,10 +44,17 @@ let package = Package(
       ]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),
     .target(name: "Pipeline", dependencies: ["VideoIO", "Backbones", "SequenceModels"]),
+    .target(
+      name: "VidiServer",
+      dependencies: [
+        "Pipeline", .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+      ]),
     .executableTarget(
       name: "VidiCLI",
       dependencies: [
         "Pipeline",
+        "VidiServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // The Swift side of bench/training (run.sh compares it with PyTorch).
@@ -66,6 +74,7 @@ let package = Package(
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
     .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
     .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI", "Pipeline"]),
+    .testTarget(name: "VidiServerTests", dependencies: ["VidiServer", "Pipeline"]),
   ],
   swiftLanguageModes: [.v6]
 )

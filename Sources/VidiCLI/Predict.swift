@@ -57,41 +57,27 @@ struct Predict: ParsableCommand {
   }
 
   func run() throws {
-    let trained: TrainedModel
-    let extractor: FeatureExtractor
-    let options: FeatureOptions
+    let predictor: VideoPredictor
     do {
-      trained = try TrainedModel.load(from: URL(fileURLWithPath: model))
-      options = try FeatureOptions(
-        model: trained, modelPath: model,
+      predictor = try VideoPredictor(
+        model: TrainedModel.load(from: URL(fileURLWithPath: model)), modelPath: model,
         request: FeatureRequest(
-          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue))
-      extractor = try FeatureExtractor(
-        options: options, cache: FeatureCache(directory: Console.cacheFolder(cache)),
-        threads: threads)
+          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue),
+        cache: FeatureCache(directory: Console.cacheFolder(cache)), threads: threads)
     } catch {
       Console.failure("\(error)")
       throw ExitCode.failure
     }
-    if timeline && !trained.hasTimeline {
+    if timeline && !predictor.model.hasTimeline {
       Console.failure("warning: \(model): the model has no per-frame classifier; no timeline")
     }
-    let views: [FeatureView] = tta == .flip ? [.original, .flipped] : [.original]
     var predictions: [Prediction] = []
     var failed = false
     for video in videos {
       do {
-        let features = try extractor.features(ofVideoAt: URL(fileURLWithPath: video), views: views)
-        guard let original = features[.original] else {
-          throw ClipFeaturesError.noFrames(path: video)
-        }
-        let clip = try ClipFeatures(path: video, label: nil, view: .original, cached: original)
-        let flipped = try features[.flipped].map {
-          try ClipFeatures(path: video, label: nil, view: .flipped, cached: $0)
-        }
-        let prediction = try PredictionWorkflow.predict(
-          trained, modelPath: model, clip: clip, flipped: flipped,
-          provenance: options.provenance, topK: topK, timeline: timeline)
+        let prediction = try predictor.predict(
+          videoAt: URL(fileURLWithPath: video), name: video, flip: tta == .flip, topK: topK,
+          timeline: timeline)
         predictions.append(prediction)
         if !json { print(prediction.text) }
       } catch {

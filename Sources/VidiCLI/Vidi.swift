@@ -22,6 +22,7 @@ struct Vidi: AsyncParsableCommand {
       + FFmpegLibraries.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
       .joined(separator: ", ") + ")",
     subcommands: [
-      Index.self, Extract.self, Train.self, Evaluate.self, Predict.self, Demo.self, Models.self,
+      Index.self, Extract.self, Train.self, Evaluate.self, Predict.self, Serve.self, Demo.self,
+      Models.self,
     ])
 }

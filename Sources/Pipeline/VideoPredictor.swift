@@ -1,0 +1,48 @@
+import Foundation
+
+/// A trained model ready to classify video files: the model, the feature options it was trained
+/// with and an extractor that makes features that way. `vidi predict` and `vidi serve` both
+/// classify through it.
+///
+/// Like its extractor, a predictor is used from one thread at a time; a server makes one per
+/// worker.
+public struct VideoPredictor: Sendable {
+  public let model: TrainedModel
+  /// Where the model was loaded from, for error messages.
+  public let modelPath: String
+  public let options: FeatureOptions
+  public let extractor: FeatureExtractor
+
+  /// Checks `request` (the user's feature options) against `model` and loads the backbone.
+  public init(
+    model: TrainedModel, modelPath: String, request: FeatureRequest = FeatureRequest(),
+    cache: FeatureCache?, threads: Int? = nil, models: ModelStore = ModelStore()
+  ) throws {
+    let options = try FeatureOptions(model: model, modelPath: modelPath, request: request)
+    self.model = model
+    self.modelPath = modelPath
+    self.options = options
+    extractor = try FeatureExtractor(
+      options: options, cache: cache, threads: threads, models: models)
+  }
+
+  /// The `topK` most probable classes of the video at `url` (all when nil), reported under
+  /// `name` (the path by default). `flip` averages in the mirrored frames (`--tta flip`);
+  /// `timeline` adds per-frame probabilities when the model has a per-frame classifier.
+  public func predict(
+    videoAt url: URL, name: String? = nil, flip: Bool = false, topK: Int? = nil,
+    timeline: Bool = false
+  ) throws -> Prediction {
+    let path = name ?? url.path
+    let views: [FeatureView] = flip ? [.original, .flipped] : [.original]
+    let features = try extractor.features(ofVideoAt: url, views: views)
+    guard let original = features[.original] else { throw ClipFeaturesError.noFrames(path: path) }
+    let clip = try ClipFeatures(path: path, label: nil, view: .original, cached: original)
+    let flipped = try features[.flipped].map {
+      try ClipFeatures(path: path, label: nil, view: .flipped, cached: $0)
+    }
+    return try PredictionWorkflow.predict(
+      model, modelPath: modelPath, clip: clip, flipped: flipped,
+      provenance: options.provenance, topK: topK, timeline: timeline)
+  }
+}

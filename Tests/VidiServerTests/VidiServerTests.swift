@@ -1,0 +1,282 @@
+import Foundation
+import Pipeline
+import Testing
+import VidiServer
+
+#if canImport(Glibc)
+  import Glibc
+#endif
+
+@Suite struct VidiServerTests {
+  @Test func healthModelAndPage() async throws {
+    let server = try await RunningServer.start()
+    let health = try await HTTP.get(server.url("/healthz"))
+    #expect(health.status == 200)
+    #expect(try health.json()["status"] as? String == "ok")
+
+    let model = try await HTTP.get(server.url("/v1/model"))
+    #expect(model.status == 200)
+    #expect(model.contentType.hasPrefix("application/json"))
+    let description = try model.json()
+    #expect(description["name"] as? String == "tiny")
+    #expect(description["classes"] as? [String] == Fixtures.classes)
+    #expect(description["backbone"] as? String == "efficientnet-lite0")
+    let sampling = try #require(description["sampling"] as? [String: Any])
+    #expect(sampling["frames"] as? Int == 4)
+    #expect(sampling["mode"] as? String == "uniform")
+    let training = try #require(description["training"] as? [String: Any])
+    #expect(training["training_clips"] as? Int == 12)
+    #expect(description["has_timeline"] as? Bool == true)
+
+    let page = try await HTTP.get(server.url("/"))
+    #expect(page.status == 200)
+    #expect(page.contentType.hasPrefix("text/html"))
+    for part in ["<form", "type=\"file\"", "<video", "/v1/predict", "/v1/model"] {
+      #expect(page.text.contains(part), "the page lacks \(part)")
+    }
+    for external in ["src=\"http", "href=\"http", "url(http", "@import", "src=\"//"] {
+      #expect(!page.text.contains(external), "the page loads an external asset: \(external)")
+    }
+    await server.stop()
+  }
+
+  @Test func classifiesARawBodyAndAFormUploadAlike() async throws {
+    let server = try await RunningServer.start()
+    let raw = try await HTTP.post(
+      server.url("/v1/predict?name=clip.mp4&timeline=1&frames=1&top_k=all"),
+      body: Fixtures.clipData)
+    #expect(raw.status == 200, "\(raw.text)")
+    let result = try raw.json()
+    #expect(result["video"] as? String == "clip.mp4")
+    #expect(result["model"] as? String == "tiny")
+    let predictions = try #require(result["predictions"] as? [[String: Any]])
+    #expect(Set(predictions.compactMap { $0["label"] as? String }) == Set(Fixtures.classes))
+    let total = predictions.compactMap { $0["probability"] as? Double }.reduce(0, +)
+    #expect(abs(total - 1) < 1e-3)
+    let timing = try #require(result["timing"] as? [String: Any])
+    #expect((timing["total_ms"] as? Double ?? -1) >= 0)
+    let timeline = try #require(result["timeline"] as? [[String: Any]])
+    #expect(timeline.count == 4)
+    let frames = try #require(result["frames"] as? [[String: Any]])
+    #expect(frames.count == 4)
+    #expect((frames.first?["png"] as? String)?.hasPrefix("data:image/png;base64,") == true)
+
+    let form = try await HTTP.postForm(
+      server.url("/v1/predict?top_k=2"), file: Fixtures.clipData, filename: "dir/form clip.mp4")
+    #expect(form.status == 200, "\(form.text)")
+    let formResult = try form.json()
+    #expect(formResult["video"] as? String == "form clip.mp4")
+    let formPredictions = try #require(formResult["predictions"] as? [[String: Any]])
+    #expect(formPredictions.count == 2)
+    #expect(formPredictions[0]["label"] as? String == predictions[0]["label"] as? String)
+    #expect(formResult["timeline"] == nil && formResult["frames"] == nil)
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
+  @Test func readsAFormWhoseBoundariesArriveSplitAcrossPackets() async throws {
+    let server = try await RunningServer.start()
+    let boundary = "----vidi--split"
+    let clip = Fixtures.clipData
+    let head = Data(
+      ("preamble\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"video\"; "
+        + "filename=\"split.mp4\"\r\n\r\n").utf8)
+    let tail = Data(
+      "\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--\(boundary)--\r\n"
+        .utf8)
+    let body = head + clip + tail
+    // Cuts inside the first boundary, the part's headers, the content, the line break before
+    // the next boundary and that boundary itself.
+    let cuts = [
+      13, 40, head.count - 1, head.count + clip.count / 2, head.count + clip.count + 1,
+      head.count + clip.count + 9, body.count - 5,
+    ].sorted()
+    let answer = try RawHTTP.post(
+      port: server.port, path: "/v1/predict",
+      contentType: "multipart/form-data; boundary=\"\(boundary)\"", body: body, cuts: cuts)
+    #expect(answer.status == 200, "\(answer.text)")
+    #expect(try answer.json()["video"] as? String == "split.mp4")
+    let whole = try await HTTP.post(server.url("/v1/predict"), body: clip)
+    let expected = try #require(whole.json()["predictions"] as? [[String: Any]])
+    let got = try #require(answer.json()["predictions"] as? [[String: Any]])
+    #expect(
+      got.compactMap { $0["probability"] as? Double }
+        == expected.compactMap { $0["probability"] as? Double })
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
+  @Test func refusesAnOversizedUploadWith413AndKeepsServing() async throws {
+    let server = try await RunningServer.start { $0.maxUploadBytes = 64 * 1024 }
+    let big = Data(repeating: 7, count: 300 * 1024)
+    for answer in [
+      try await HTTP.post(server.url("/v1/predict"), body: big),
+      try await HTTP.postForm(server.url("/v1/predict"), file: big, filename: "big.mp4"),
+    ] {
+      #expect(answer.status == 413)
+      let error = try answer.json()
+      #expect(error["status"] as? Int == 413)
+      #expect((error["error"] as? String)?.contains("--max-upload-mb") == true)
+    }
+    let valid = try await HTTP.post(server.url("/v1/predict"), body: Fixtures.clipData)
+    #expect(valid.status == 200, "\(valid.text)")
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
+  @Test func badUploadsGetJSONErrorsNamingTheReason() async throws {
+    let server = try await RunningServer.start()
+    let garbage = Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) })
+    let cases: [(String, Data, Int, String)] = [
+      ("garbage", garbage, 415, "not a video"),
+      ("empty", Data(), 400, "empty"),
+      ("truncated", Fixtures.clipData.prefix(300), 422, "truncated"),
+    ]
+    for (name, body, status, phrase) in cases {
+      let answer = try await HTTP.post(server.url("/v1/predict?name=clip.mp4"), body: body)
+      #expect(answer.status / 100 == 4, "\(name): \(answer.status) \(answer.text)")
+      #expect(answer.status == status, "\(name): \(answer.text)")
+      let error = try answer.json()
+      #expect((error["error"] as? String)?.contains(phrase) == true, "\(name): \(answer.text)")
+      #expect(!answer.text.contains(server.uploads.path), "\(name) leaks the temporary path")
+    }
+    let noFile = try await HTTP.post(
+      server.url("/v1/predict"),
+      body: Data("--b\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\n1\r\n--b--\r\n".utf8),
+      contentType: "multipart/form-data; boundary=b")
+    #expect(noFile.status == 400)
+    #expect(noFile.text.contains("no file part"))
+    let badQuery = try await HTTP.post(server.url("/v1/predict?top_k=0"), body: garbage)
+    #expect(badQuery.status == 400)
+
+    let valid = try await HTTP.post(server.url("/v1/predict"), body: Fixtures.clipData)
+    #expect(valid.status == 200, "\(valid.text)")
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
+  @Test func concurrentRequestsAllGetTheSameAnswer() async throws {
+    let server = try await RunningServer.start { $0.queueLimit = 8 }
+    let body = Fixtures.clipData
+    let url = server.url("/v1/predict?top_k=all")
+    let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
+      for _ in 0..<6 { group.addTask { try await HTTP.post(url, body: body) } }
+      return try await group.reduce(into: []) { $0.append($1) }
+    }
+    #expect(answers.map(\.status) == Array(repeating: 200, count: 6))
+    let rankings = try answers.map { answer in
+      try #require(answer.json()["predictions"] as? [[String: Any]]).compactMap {
+        $0["label"] as? String
+      }
+    }
+    #expect(Set(rankings).count == 1)
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
+  @Test func aFullServerAnswers503AndRecoversWhenAnUploadIsAbandoned() async throws {
+    let server = try await RunningServer.start {
+      $0.workers = 1
+      $0.queueLimit = 0
+    }
+    // An upload that stops half way holds the only place until its connection closes.
+    let stalled = try StalledUpload(port: server.port)
+    try await waitUntil { try await requests(server) == 1 }
+    let busy = try await HTTP.post(server.url("/v1/predict"), body: Fixtures.clipData)
+    #expect(busy.status == 503)
+    #expect(try busy.json()["error"] as? String != nil)
+    stalled.close()
+    try await waitUntil { try await requests(server) == 0 }
+    let valid = try await HTTP.post(server.url("/v1/predict"), body: Fixtures.clipData)
+    #expect(valid.status == 200, "\(valid.text)")
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
+  private func requests(_ server: RunningServer) async throws -> Int {
+    try await HTTP.get(server.url("/healthz")).json()["requests"] as? Int ?? -1
+  }
+
+  private func waitUntil(_ condition: () async throws -> Bool) async throws {
+    for _ in 0..<200 {
+      if try await condition() { return }
+      try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for the server")
+  }
+}
+
+/// A raw connection that sends the head of a POST and a few body bytes, then stalls.
+final class StalledUpload {
+  private let descriptor: Int32
+
+  init(
+    port: Int,
+    head: String = "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
+      + "Content-Length: 100000\r\n\r\nabcdefgh"
+  ) throws {
+    descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(UInt16(port).bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
+    }
+    try #require(connected == 0, "cannot connect to port \(port)")
+    send(Data(head.utf8))
+  }
+
+  func send(_ bytes: Data) {
+    bytes.withUnsafeBytes { buffer in
+      var offset = 0
+      while offset < buffer.count {
+        let sent = Glibc.send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, 0)
+        if sent <= 0 { return }
+        offset += sent
+      }
+    }
+  }
+
+  /// Everything the server sends until it closes the connection.
+  func receiveAll() -> Data {
+    var received = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+      let count = recv(descriptor, &buffer, buffer.count, 0)
+      if count <= 0 { return received }
+      received.append(contentsOf: buffer[..<count])
+    }
+  }
+
+  func close() {
+    Glibc.close(descriptor)
+  }
+}
+
+/// HTTP/1.1 over a plain socket, sending the body in pieces with pauses between them so the
+/// server reads them separately.
+enum RawHTTP {
+  static func post(
+    port: Int, path: String, contentType: String, body: Data, cuts: [Int]
+  ) throws -> Answer {
+    let connection = try StalledUpload(
+      port: port,
+      head: "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        + "Content-Type: \(contentType)\r\nContent-Length: \(body.count)\r\n\r\n")
+    var start = 0
+    for end in cuts + [body.count] {
+      connection.send(body[start..<end])
+      start = end
+      usleep(20_000)
+    }
+    let response = connection.receiveAll()
+    connection.close()
+    let split = try #require(response.range(of: Data("\r\n\r\n".utf8)))
+    let statusLine = String(decoding: response[..<split.lowerBound], as: UTF8.self)
+    let status = Int(statusLine.split(separator: " ")[1]) ?? 0
+    return Answer(status: status, contentType: "", body: response[split.upperBound...])
+  }
+}
