@@ -34,7 +34,7 @@ done
 # Vidi's model cache, as the model store finds it.
 if [ -n "${VIDI_HOME:-}" ]; then
   models="$VIDI_HOME/models"
-elif [ "${XDG_CACHE_HOME:-}" != "${XDG_CACHE_HOME#/}" ]; then
+elif [[ "${XDG_CACHE_HOME:-}" == /* ]]; then
   models="$XDG_CACHE_HOME/vidi/models"
 else
   models="$HOME/.cache/vidi/models"
