@@ -21,11 +21,19 @@ ROWS = {
 
 def record(args):
     with open(args.time_file) as f:
-        wall, rss = f.read().split()[-2:]
+        wall, rss, user, system = f.read().splitlines()[-1].split()
     with open(args.output_file) as f:
         output = json.loads(f.read())
     print(json.dumps({"row": args.row, "round": args.round, "wall": float(wall),
-                      "rss_kb": int(rss), "output": output}))
+                      "rss_kb": int(rss), "cpu": float(user) + float(system),
+                      "load": load_average(),
+                      "output": output}))
+
+
+def load_average():
+    """The machine's 1-minute load average: how busy it was with this and everything else."""
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
 
 
 def check_status(args):
@@ -57,9 +65,12 @@ def frames_encoded(entry):
 def main_table(rows):
     vidi = median(rows["vidi"], lambda e: e["output"]["total"] / e["wall"])
     rounds = len(rows["vidi"])
-    print(f"{rounds} round(s), medians; process start to exit (loading the model included)\n")
-    print("| pipeline | clips/s | frames/s | Vidi's clips/s ÷ this | peak RSS |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    busy = median([e for entries in rows.values() for e in entries if "load" in e],
+                  lambda e: e["load"])
+    print(f"{rounds} round(s), medians; process start to exit (loading the model included); "
+          f"median 1-minute load average at the end of a run: {busy:.1f}\n")
+    print("| pipeline | clips/s | frames/s | Vidi's clips/s ÷ this | CPU s per clip | peak RSS |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for row, name in ROWS.items():
         if row not in rows:
             continue
@@ -68,7 +79,9 @@ def main_table(rows):
         rate = median(entries, lambda e: clips / e["wall"])
         frames = median(entries, lambda e: frames_encoded(e) / e["wall"])
         rss = median(entries, lambda e: e["rss_kb"]) / 1024
-        print(f"| {name} | {rate:.2f} | {frames:.1f} | {vidi / rate:.2f} | {rss:.0f} MB |")
+        cpu = median(entries, lambda e: e["cpu"] / clips)
+        print(f"| {name} | {rate:.2f} | {frames:.1f} | {vidi / rate:.2f} | {cpu:.2f} "
+              f"| {rss:.0f} MB |")
 
 
 def stages_table(rows):
@@ -100,11 +113,14 @@ def scaling_table(rows):
     shard_rss = max(median(rows[s], lambda e: e["rss_kb"]) for s in ("shard-0", "shard-1"))
     print("\n`vidi extract --threads 1`: one process on every clip against two concurrent "
           "processes, `--shard 0/2` and `--shard 1/2`, sharing one cache\n")
-    print("| processes | wall s | clips/s | speed-up | peak RSS per process |")
-    print("| --- | ---: | ---: | ---: | ---: |")
+    one_cpu = median(rows["one-process"], lambda e: e["cpu"])
+    two_cpu = median(rows["shard-0"], lambda e: e["cpu"]) + median(rows["shard-1"], lambda e: e["cpu"])
+    print("| processes | wall s | clips/s | speed-up | CPU s per clip | peak RSS per process |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
     rss = median(rows["one-process"], lambda e: e["rss_kb"]) / 1024
-    print(f"| 1 | {one:.1f} | {clips / one:.2f} | 1.00 | {rss:.0f} MB |")
-    print(f"| 2 | {two:.1f} | {clips / two:.2f} | {one / two:.2f} | {shard_rss / 1024:.0f} MB |")
+    print(f"| 1 | {one:.1f} | {clips / one:.2f} | 1.00 | {one_cpu / clips:.2f} | {rss:.0f} MB |")
+    print(f"| 2 | {two:.1f} | {clips / two:.2f} | {one / two:.2f} | {two_cpu / clips:.2f} "
+          f"| {shard_rss / 1024:.0f} MB |")
 
 
 def feature_check(vidi_path, python_path):

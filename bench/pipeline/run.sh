@@ -80,11 +80,12 @@ scratch="$out/scratch"
 mkdir -p "$scratch"
 
 # measure ROW ROUND COMMAND...: runs COMMAND under /usr/bin/time and records its JSON output,
-# wall time and peak RSS as one line of $results.
+# wall time, processor time (user + system), peak RSS and the load average as one line of
+# $results.
 measure() {
   local row=$1 round=$2
   shift 2
-  /usr/bin/time -f '%e %M' -o "$scratch/$row.time" "$@" > "$scratch/$row.out"
+  /usr/bin/time -f '%e %M %U %S' -o "$scratch/$row.time" "$@" > "$scratch/$row.out"
   "$python" bench/pipeline/report.py record "$row" "$round" "$scratch/$row.time" \
     "$scratch/$row.out" >> "$results"
 }
