@@ -62,14 +62,20 @@ def frames_encoded(entry):
     return output.get("frames_encoded", output.get("framesEncoded"))
 
 
+def per_round(rows, row, reference):
+    """Wall time of `row` over that of `reference` in the same round, for every round."""
+    walls = {e["round"]: e["wall"] for e in rows[reference]}
+    return [e["wall"] / walls[e["round"]] for e in rows[row] if e["round"] in walls]
+
+
 def main_table(rows):
-    vidi = median(rows["vidi"], lambda e: e["output"]["total"] / e["wall"])
     rounds = len(rows["vidi"])
     busy = median([e for entries in rows.values() for e in entries if "load" in e],
                   lambda e: e["load"])
     print(f"{rounds} round(s), medians; process start to exit (loading the model included); "
           f"median 1-minute load average at the end of a run: {busy:.1f}\n")
-    print("| pipeline | clips/s | frames/s | Vidi's clips/s ÷ this | CPU s per clip | peak RSS |")
+    print("| pipeline | clips/s | frames/s | Vidi ahead by (per-round ratios) | CPU s per clip "
+          "| peak RSS |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for row, name in ROWS.items():
         if row not in rows:
@@ -80,8 +86,10 @@ def main_table(rows):
         frames = median(entries, lambda e: frames_encoded(e) / e["wall"])
         rss = median(entries, lambda e: e["rss_kb"]) / 1024
         cpu = median(entries, lambda e: e["cpu"] / clips)
-        print(f"| {name} | {rate:.2f} | {frames:.1f} | {vidi / rate:.2f} | {cpu:.2f} "
-              f"| {rss:.0f} MB |")
+        ratios = per_round(rows, row, "vidi")
+        ahead = f"{statistics.median(ratios):.2f}× (" + ", ".join(f"{r:.2f}" for r in ratios) + ")"
+        print(f"| {name} | {rate:.2f} | {frames:.1f} | {'—' if row == 'vidi' else ahead} "
+              f"| {cpu:.2f} | {rss:.0f} MB |")
 
 
 def stages_table(rows):
@@ -98,8 +106,12 @@ def stages_table(rows):
         stage = lambda key: median(entries, lambda e: out(e)["stage_seconds"][key])  # noqa: E731
         wall = median(entries, lambda e: e["wall"])
         loop = median(entries, lambda e: out(e)["seconds"])
-        other = stage("lookup") + stage("store") if row == "vidi" else loop - stage("decode") \
-            - stage("encode")
+        if row == "vidi":
+            other = stage("lookup") + stage("store")
+        else:
+            times = lambda e: out(e)["stage_seconds"]  # noqa: E731
+            other = median(entries, lambda e: out(e)["seconds"] - times(e)["decode"]
+                           - times(e)["encode"])
         print(f"| {row} | {wall:.1f} | {loop:.1f} | {stage('decode'):.1f} | "
               f"{stage('encode'):.1f} | {other:.1f} |")
 
@@ -110,17 +122,20 @@ def scaling_table(rows):
     clips = rows["one-process"][0]["output"]["total"]
     one = median(rows["one-process"], lambda e: e["wall"])
     two = median(rows["two-processes"], lambda e: e["wall"])
+    speedups = [1 / r for r in per_round(rows, "two-processes", "one-process")]
     shard_rss = max(median(rows[s], lambda e: e["rss_kb"]) for s in ("shard-0", "shard-1"))
     print("\n`vidi extract --threads 1`: one process on every clip against two concurrent "
           "processes, `--shard 0/2` and `--shard 1/2`, sharing one cache\n")
     one_cpu = median(rows["one-process"], lambda e: e["cpu"])
     two_cpu = median(rows["shard-0"], lambda e: e["cpu"]) + median(rows["shard-1"], lambda e: e["cpu"])
-    print("| processes | wall s | clips/s | speed-up | CPU s per clip | peak RSS per process |")
+    print("| processes | wall s | clips/s | speed-up (per-round) | CPU s per clip "
+          "| peak RSS per process |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     rss = median(rows["one-process"], lambda e: e["rss_kb"]) / 1024
     print(f"| 1 | {one:.1f} | {clips / one:.2f} | 1.00 | {one_cpu / clips:.2f} | {rss:.0f} MB |")
-    print(f"| 2 | {two:.1f} | {clips / two:.2f} | {one / two:.2f} | {two_cpu / clips:.2f} "
-          f"| {shard_rss / 1024:.0f} MB |")
+    spread = ", ".join(f"{r:.2f}" for r in speedups)
+    print(f"| 2 | {two:.1f} | {clips / two:.2f} | {statistics.median(speedups):.2f}× ({spread}) "
+          f"| {two_cpu / clips:.2f} | {shard_rss / 1024:.0f} MB |")
 
 
 def feature_check(vidi_path, python_path):
