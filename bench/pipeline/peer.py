@@ -183,7 +183,10 @@ def main():
         command.add_argument("--threads", type=int, default=2)
         command.add_argument("--seek", choices=["grab", "pos"], default="grab")
     args = parser.parse_args()
-    run(args) if args.command == "run" else features(args)
+    if args.command == "run":
+        run(args)
+    else:
+        features(args)
 
 
 if __name__ == "__main__":
