@@ -7,6 +7,7 @@ let package = Package(
   products: [
     .executable(name: "vidi", targets: ["VidiCLI"]),
     .executable(name: "vidi-bench-training", targets: ["VidiBenchTraining"]),
+    .executable(name: "vidi-bench-pipeline", targets: ["VidiBenchPipeline"]),
     .library(
       name: "Vidi",
       targets: ["Pipeline", "SequenceModels", "Backbones", "NumericCore", "VideoIO"]),
@@ -64,6 +65,10 @@ let package = Package(
     .executableTarget(
       name: "VidiBenchBackbones", dependencies: ["Backbones", "NumericCore"],
       path: "bench/backbones/Swift"),
+    // The Swift side of bench/pipeline: the benchmark's clips, and Vidi's features of a few.
+    .executableTarget(
+      name: "VidiBenchPipeline", dependencies: ["Pipeline", "VideoIO"],
+      path: "bench/pipeline/Swift"),
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
