@@ -8,7 +8,7 @@ struct Demo: ParsableCommand {
     discussion: """
       Renders a stick figure performing eight actions into real video files (train/ and test/ \
       class folders), two pairs of which hold the same poses in opposite order: sit-down / \
-      stand-up and circle-clockwise / circle-counterclockwise. Then indexes them, extracts \
+      stand-up and raise-arms / lower-arms. Then indexes them, extracts \
       features with the pretrained backbone, trains a GRU over the frame sequence and the \
       frame-averaging baseline, evaluates both on the test split and predicts one test clip. \
       The table shows why the order of frames matters: averaging frames cannot tell the \

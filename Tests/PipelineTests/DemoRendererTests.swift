@@ -38,7 +38,7 @@ import Testing
           action: action, seed: 43, frameCount: 10, width: 64, height: 48))
   }
 
-  @Test(arguments: [DemoAction.sitDown, .circleClockwise])
+  @Test(arguments: [DemoAction.sitDown, .raiseArms])
   func aReversedPairHoldsTheSamePosesInOppositeOrder(forward: DemoAction) throws {
     let backward = try #require(forward.reversed)
     #expect(backward.reversed == forward)
@@ -53,7 +53,7 @@ import Testing
 
   @Test func onlyThePairsAreReversed() {
     let paired = DemoAction.allCases.filter { $0.reversed != nil }
-    #expect(Set(paired) == [.sitDown, .standUp, .circleClockwise, .circleCounterclockwise])
+    #expect(Set(paired) == [.sitDown, .standUp, .raiseArms, .lowerArms])
   }
 
   @Test(arguments: DemoAction.allCases)
@@ -64,21 +64,20 @@ import Testing
     }
   }
 
-  @Test(arguments: [
-    (DemoAction.circleClockwise, Float(1)), (.circleCounterclockwise, -1),
-  ])
-  func circlesTurnTheWayTheirNameSays(action: DemoAction, sign: Float) {
+  @Test(arguments: [(DemoAction.raiseArms, true), (.lowerArms, false)])
+  func armsGoTheWayTheirNameSays(action: DemoAction, up: Bool) throws {
     for seed in UInt64(0)..<8 {
-      let scene = Self.still(seed)
-      var turning: Float = 0
-      let arms = Self.skeletons(action, scene).map {
-        (scene.usesLeftArm ? $0.leftHand : $0.rightHand) - $0.shoulders
+      let figures = Self.skeletons(action, Self.still(seed))
+      let first = try #require(figures.first)
+      let last = try #require(figures.last)
+      // y points down: a hand above the shoulders has the smaller y.
+      func raised(_ figure: DemoSkeleton) -> Bool {
+        figure.leftHand.y < figure.shoulders.y && figure.rightHand.y < figure.shoulders.y
       }
-      for (a, b) in zip(arms, arms.dropFirst()) {
-        // With y pointing down, a positive cross product is a clockwise step on screen.
-        turning += a.x * b.y - a.y * b.x
+      func lowered(_ figure: DemoSkeleton) -> Bool {
+        figure.leftHand.y > figure.shoulders.y && figure.rightHand.y > figure.shoulders.y
       }
-      #expect(turning * sign > 0, "seed \(seed)")
+      #expect(up ? lowered(first) && raised(last) : raised(first) && lowered(last), "seed \(seed)")
     }
   }
 

@@ -37,13 +37,12 @@ struct DemoPose: Equatable {
     case .sitDown, .standUp:
       let progress = smoothstep((time - scene.transitionStart) / scene.transitionLength)
       return sitting(progress)
-    case .circleClockwise, .circleCounterclockwise:
-      // Decreasing angles run down → left → up → right on screen: clockwise.
-      let arm = DemoLimb(upper: scene.phase - 2 * .pi * scene.cycles * time, bend: 0)
-      return oneArm(arm, mirroredOnLeft: false, scene)
+    case .raiseArms, .lowerArms:
+      let progress = smoothstep((time - scene.transitionStart) / scene.transitionLength)
+      return raisingArms(progress)
     case .wave:
       let forearm = Float.pi - 0.15 + 0.5 * sin(angle * 1.5)
-      return oneArm(DemoLimb(upper: 2.3, bend: forearm - 2.3), mirroredOnLeft: true, scene)
+      return oneArm(DemoLimb(upper: 2.3, bend: forearm - 2.3), scene)
     case .jumpingJacks:
       return jumpingJack(open: (1 - cos(angle)) / 2, lift: 0.05 * abs(sin(angle)))
     case .walk:
@@ -64,18 +63,23 @@ struct DemoPose: Equatable {
       rightLeg: DemoLimb(upper: 1.4 * progress + 0.04, bend: -1.4 * progress))
   }
 
-  /// A standing pose moving one arm, on the side the scene picks. A wave on the left is the
-  /// mirror image of one on the right; a circle keeps its direction whichever arm draws it.
-  private static func oneArm(_ arm: DemoLimb, mirroredOnLeft: Bool, _ scene: DemoScene)
-    -> DemoPose
-  {
+  /// A standing pose moving one arm, on the side the scene picks; the left arm moves as the
+  /// right one's mirror image.
+  private static func oneArm(_ arm: DemoLimb, _ scene: DemoScene) -> DemoPose {
     var pose = DemoPose()
     if scene.usesLeftArm {
-      pose.leftArm = mirroredOnLeft ? arm.mirrored : arm
+      pose.leftArm = arm.mirrored
     } else {
       pose.rightArm = arm
     }
     return pose
+  }
+
+  /// Arms at the sides (0) to stretched overhead (1), swept out sideways with the elbows bending
+  /// on the way.
+  static func raisingArms(_ progress: Float) -> DemoPose {
+    let arm = DemoLimb(upper: 0.25 + 2.65 * progress, bend: 0.6 * sin(.pi * progress))
+    return DemoPose(leftArm: arm.mirrored, rightArm: arm)
   }
 
   private static func jumpingJack(open: Float, lift: Float) -> DemoPose {

@@ -24,7 +24,7 @@ public struct DemoRun: Sendable {
     public var model: String
     public var path: String
     public var accuracy: Double
-    /// Accuracy on the actions whose reverse is another action (sit-down/stand-up, circles).
+    /// Accuracy on the actions whose reverse is another action (sit-down/stand-up, raise-arms/lower-arms).
     public var reversedPairAccuracy: Double
     /// Accuracy on the other actions.
     public var otherAccuracy: Double
