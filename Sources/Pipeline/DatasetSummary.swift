@@ -129,10 +129,7 @@ extension String {
 extension DatasetSummary {
   /// The summary as pretty-printed JSON with sorted keys.
   public var json: String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     // Encoding plain value types into JSON cannot fail.
-    let data = try! encoder.encode(self)
-    return String(decoding: data, as: UTF8.self)
+    try! PrettyJSON.string(self)
   }
 }

@@ -62,10 +62,8 @@ public struct Prediction: Sendable, Hashable, Codable {
   /// JSON for a batch, keys sorted: the object itself for a single prediction, else an array
   /// (always an array with `array`, e.g. when several videos were asked for and one failed).
   public static func jsonData(_ predictions: [Prediction], array: Bool = false) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    if predictions.count == 1 && !array { return try encoder.encode(predictions[0]) }
-    return try encoder.encode(predictions)
+    if predictions.count == 1 && !array { return try PrettyJSON.encode(predictions[0]) }
+    return try PrettyJSON.encode(predictions)
   }
 }
 

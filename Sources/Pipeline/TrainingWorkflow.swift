@@ -217,8 +217,7 @@ public enum TrainingWorkflow {
 
   /// The validation scores of the weights `model` kept; nil when it had no validation.
   private static func score(_ model: TrainedModel, seconds: Double) -> CandidateScore? {
-    let history = model.training.history
-    guard let kept = history.first(where: { $0.epoch == model.training.bestEpoch }),
+    guard let kept = model.training.keptRecord,
       let accuracy = kept.validationAccuracy, let loss = kept.validationLoss
     else { return nil }
     return CandidateScore(

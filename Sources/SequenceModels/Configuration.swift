@@ -224,4 +224,7 @@ public struct TrainingSummary: Sendable, Codable, Equatable {
   /// The epoch whose weights the model holds (best validation loss, or the last epoch).
   public var bestEpoch: Int
   public var data: DataSummary
+
+  /// The history's record of `bestEpoch`: the scores of the weights the model holds.
+  public var keptRecord: EpochRecord? { history.first { $0.epoch == bestEpoch } }
 }

@@ -18,11 +18,4 @@ enum Console {
   static func cacheFolder(_ option: String?) -> URL {
     option.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()
   }
-
-  /// Pretty-printed JSON with stable key order.
-  static func json(_ value: some Encodable) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-  }
 }

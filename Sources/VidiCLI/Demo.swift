@@ -43,7 +43,7 @@ struct Demo: ParsableCommand {
     do {
       let result = try demo.run(log: say) { display.update($0) }
       if json {
-        print(try Console.json(result))
+        print(try PrettyJSON.string(result))
       } else {
         print("")
         print(DemoRun.table(result.results))

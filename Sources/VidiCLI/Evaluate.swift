@@ -94,7 +94,7 @@ struct Evaluate: ParsableCommand {
       }
       if json {
         print(
-          try Console.json(
+          try PrettyJSON.string(
             EvaluateReport(
               metrics: evaluation.metrics, model: model, split: split.rawValue,
               tta: evaluation.usedFlippedViews, skipped: features.failures)))

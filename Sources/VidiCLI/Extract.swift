@@ -115,7 +115,7 @@ struct Extract: ParsableCommand {
     let status = setup.cache.status(
       of: clips, options: setup.options, views: setup.views, threads: threads)
     if json {
-      print(try Console.json(StatusReport(status, setup)))
+      print(try PrettyJSON.string(StatusReport(status, setup)))
       return
     }
     let failures = setup.unusable + status.failures
@@ -160,7 +160,7 @@ struct Extract: ParsableCommand {
     let failures = setup.unusable + summary.failures
     for failure in failures { Console.failure("\(failure.path): \(failure.reason)") }
     if json {
-      print(try Console.json(ExtractReport(summary, setup)))
+      print(try PrettyJSON.string(ExtractReport(summary, setup)))
     } else {
       printSummary(summary, setup)
     }

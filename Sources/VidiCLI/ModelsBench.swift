@@ -49,7 +49,7 @@ struct ModelsBench: ParsableCommand {
       throughput: throughput,
       gigaflops: throughput.gigaflops(multiplyAddsPerFrame: encoder.multiplyAddsPerFrame))
     if json {
-      print(try Console.json(report))
+      print(try PrettyJSON.string(report))
     } else {
       print(
         String(

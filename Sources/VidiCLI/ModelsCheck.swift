@@ -29,7 +29,7 @@ struct ModelsCheck: ParsableCommand {
     let store = ModelStore()
     let results = store.selection(backbones).map { Self.check($0, store: store) }
     if json {
-      print(try Console.json(["results": results]))
+      print(try PrettyJSON.string(["results": results]))
     } else {
       results.forEach(Self.printText)
     }

@@ -15,7 +15,7 @@ struct ModelsList: ParsableCommand {
     let store = ModelStore()
     let rows = store.statuses.map(Row.init)
     if json {
-      print(try Console.json(Listing(home: store.home.path, models: rows)))
+      print(try PrettyJSON.string(Listing(home: store.home.path, models: rows)))
       return
     }
     print("Model cache: \(store.home.path)")

@@ -29,7 +29,7 @@ struct ModelsVerify: ParsableCommand {
       }
     }
     if json {
-      print(try Console.json(["results": results]))
+      print(try PrettyJSON.string(["results": results]))
     } else {
       for result in results {
         if let error = result.error {

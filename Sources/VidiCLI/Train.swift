@@ -116,7 +116,7 @@ struct Train: ParsableCommand {
       ) { say($0.line) }
       try trained.save(to: output)
       if json {
-        print(try Console.json(TrainReport(trained, path: output.path, set: set, features)))
+        print(try PrettyJSON.string(TrainReport(trained, path: output.path, set: set, features)))
       } else {
         printSummary(trained, path: output.path)
       }
@@ -162,7 +162,7 @@ struct Train: ParsableCommand {
       }
       print(selection.reason)
     }
-    let kept = model.training.history.first { $0.epoch == model.training.bestEpoch }
+    let kept = model.training.keptRecord
     print(
       "Saved \(path): \(model.kind.rawValue), \(model.classes.count) classes, "
         + "epoch \(model.training.bestEpoch) of \(model.training.history.count)"
@@ -209,7 +209,7 @@ private struct TrainReport: Encodable {
 
   init(_ trained: TrainedModel, path: String, set: TrainingSet, _ features: DatasetFeatures) {
     let summary = trained.training
-    let kept = summary.history.first { $0.epoch == summary.bestEpoch }
+    let kept = summary.keptRecord
     model = path
     type = trained.kind.rawValue
     classes = trained.classes

@@ -112,7 +112,7 @@ struct ModelDescription: Encodable, Sendable {
   init(name: String, predictor: VideoPredictor, configuration: ServerConfiguration) {
     let model = predictor.model
     let summary = model.training
-    let kept = summary.history.first { $0.epoch == summary.bestEpoch }
+    let kept = summary.keptRecord
     self.name = name
     type = model.kind.rawValue
     classes = model.classes
@@ -136,12 +136,4 @@ struct ModelDescription: Encodable, Sendable {
 struct ErrorBody: Encodable, Sendable {
   var error: String
   var status: Int
-}
-
-enum JSON {
-  static func data(_ value: some Encodable) throws -> Data {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    return try encoder.encode(value)
-  }
 }

@@ -168,7 +168,7 @@ public struct VidiServer: Sendable {
 
   static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
     do {
-      return response(status, contentType: "application/json", body: try JSON.data(value))
+      return response(status, contentType: "application/json", body: try PrettyJSON.encode(value))
     } catch {
       return response(
         .internalServerError, contentType: "application/json",

