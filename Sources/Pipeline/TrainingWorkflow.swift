@@ -222,7 +222,7 @@ public enum TrainingWorkflow {
     else { return nil }
     return CandidateScore(
       model: model.kind, validationAccuracy: accuracy, validationLoss: loss,
-      bestEpoch: kept.epoch, epochs: history.count, seconds: seconds)
+      bestEpoch: kept.epoch, epochs: model.training.history.count, seconds: seconds)
   }
 
   /// One sentence on why `scores[winner]` won.
