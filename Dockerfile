@@ -80,8 +80,8 @@ RUN if ldd /usr/local/bin/vidi | grep 'not found'; then \
     fi
 
 # A numeric USER, so that Kubernetes' runAsNonRoot can verify it.
-RUN groupadd --system --gid 10001 vidi \
-    && useradd --system --uid 10001 --gid vidi --create-home --home-dir /home/vidi vidi
+RUN groupadd --gid 10001 vidi \
+    && useradd --uid 10001 --gid vidi --create-home --home-dir /home/vidi vidi
 COPY --from=build --chown=10001:10001 /staging/vidi/ /opt/vidi/
 ENV VIDI_HOME=/opt/vidi
 USER 10001:10001
