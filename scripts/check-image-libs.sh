@@ -75,7 +75,7 @@ candidates() {
 
 is_swift_runtime() { [[ "$1" == */lib/swift/linux/* ]]; }
 
-# ldd's libraries as "NAME PATH" lines; an unresolved one stops the check.
+# ldd's libraries, name to path; one it cannot find stops the check.
 declare -A lib_path=()
 while read -r line; do
   case "$line" in
@@ -210,7 +210,7 @@ problems() {
 report="$(problems "$dockerfile")"
 if [ -n "$report" ]; then
   echo "$me: $dockerfile does not match the libraries of $binary:" >&2
-  sed 's/^/  /' <<<"$report" >&2
+  echo "  ${report//$'\n'/$'\n'  }" >&2
   exit 1
 fi
 
