@@ -10,8 +10,11 @@ endif
 SWIFT_FLAGS = -c $(CONFIG) $(NATIVE)
 BIN = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path 2>/dev/null)
 VIDI = $(BIN)/vidi
+IMAGE ?= vidi:latest
+# Extra `docker build` / `podman build` arguments, e.g. IMAGE_ARGS='--build-arg VIDI_WEIGHTS=0'.
+IMAGE_ARGS ?=
 
-.PHONY: setup build models test demo format
+.PHONY: setup build models test demo format image
 
 setup:
 	@scripts/setup.sh
@@ -23,12 +26,18 @@ build: setup
 models: build
 	$(VIDI) models fetch --all
 
+# The image check first: it needs no container engine and takes seconds.
 test: models
+	scripts/check-image-libs.sh --self-test $(VIDI)
 	$(SWIFT) test $(SWIFT_FLAGS)
 
 demo: build
 	$(VIDI) models fetch
 	$(VIDI) demo
+
+# The container image (Dockerfile), with docker or podman.
+image:
+	@scripts/build-image.sh $(IMAGE) $(IMAGE_ARGS)
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests
