@@ -41,6 +41,7 @@ install:
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vidi
 	install -m 755 $(INSTALL_BIN)/vidi $(DESTDIR)$(PREFIX)/lib/vidi/vidi
 	for bundle in $(INSTALL_BIN)/*.resources; do \
+	  case $$bundle in *Tests.resources) continue;; esac; \
 	  rm -rf $(DESTDIR)$(PREFIX)/lib/vidi/$$(basename $$bundle) && \
 	  cp -R $$bundle $(DESTDIR)$(PREFIX)/lib/vidi/ || exit 1; \
 	done
