@@ -10,10 +10,10 @@ struct DatasetArguments: ParsableArguments {
       discussion:
         "1 reads trainlist01.txt and testlist01.txt (UCF101) or *_test_split1.txt (HMDB51).",
       valueName: "n"))
-  var fold = 1
+  var officialSplit = 1
 
   func validate() throws {
-    guard fold >= 1 else { throw ValidationError("--fold must be at least 1.") }
+    guard officialSplit >= 1 else { throw ValidationError("--official-split must be at least 1.") }
   }
 
   /// The index of `dataset` with these options.
@@ -22,6 +22,6 @@ struct DatasetArguments: ParsableArguments {
   ) throws(DatasetError) -> DatasetIndex {
     try DatasetIndex(
       root: URL(fileURLWithPath: dataset),
-      options: .init(probe: probe, groups: groups, splitNumber: fold))
+      options: .init(probe: probe, groups: groups, splitNumber: officialSplit))
   }
 }

@@ -16,12 +16,12 @@ struct Index: ParsableCommand {
 
       Class folders with the official split lists UCF101 and HMDB51 ship (classInd.txt, \
       trainlist01.txt, testlist01.txt; <class>_test_split1.txt) in ROOT or in a folder inside \
-      it are split by those lists; --fold 2 or 3 picks another of their splits. Every command \
+      it are split by those lists; --official-split 2 or 3 picks another of their splits. Every command \
       that takes a DATASET reads them the same way.
 
       Examples:
         vidi index data/ucf101 --probe
-        vidi index UCF-101 --fold 2 --out ucf101-split2.csv
+        vidi index UCF-101 --official-split 2 --out ucf101-split2.csv
         vidi index data/clips.csv --json
       """)
 

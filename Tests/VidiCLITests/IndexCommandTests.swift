@@ -79,7 +79,7 @@ import Testing
     #expect(result.stderr.contains("bad group pattern"))
   }
 
-  /// Class folders beside UCF101-style split lists: `--fold` picks the lists' split.
+  /// Class folders beside UCF101-style split lists: `--official-split` picks the lists' split.
   @Test func officialSplitListsAndFold() throws {
     let folder = try Self.temporaryFolder()
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -119,14 +119,14 @@ import Testing
     #expect(splits.map { $0["split"] as? String } == ["train", "test"])
     #expect(splits.map { $0["clips"] as? Int } == [4, 2])
 
-    let second = try VidiProcess.run(["index", root.path, "--fold", "2"])
+    let second = try VidiProcess.run(["index", root.path, "--official-split", "2"])
     #expect(second.stdout.contains("split 2 of the lists in ucfTrainTestlist"))
     let manifest = folder.appendingPathComponent("split2.csv")
-    _ = try VidiProcess.run(["index", root.path, "--fold", "2", "--out", manifest.path])
+    _ = try VidiProcess.run(["index", root.path, "--official-split", "2", "--out", manifest.path])
     let rows = try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n")
     #expect(rows.contains("UCF/squat/v_squat_g01_c01.avi,squat,test,g01"))
 
-    let missing = try VidiProcess.run(["index", root.path, "--fold", "3"])
+    let missing = try VidiProcess.run(["index", root.path, "--official-split", "3"])
     #expect(missing.status != 0)
     #expect(missing.stderr.contains("bad split lists: no lists for split 3"))
   }
