@@ -1,4 +1,4 @@
-import Backbones
+import NumericCore
 import Foundation
 import Testing
 
