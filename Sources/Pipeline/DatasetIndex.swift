@@ -60,6 +60,9 @@ public struct SkippedFile: Sendable, Hashable, Codable {
     case outsideClasses = "not in a class folder"
     /// A model `vidi train` saved inside the dataset; it is not a class.
     case model = "a Vidi model"
+    /// A folder reached again through a symbolic link (a link to a parent or to a folder
+    /// indexed elsewhere): each real folder's clips are counted once.
+    case repeatedFolder = "folder already indexed (symbolic link)"
   }
 
   public var path: String

@@ -23,7 +23,7 @@ struct Predict: ParsableCommand {
   @Argument(help: "Video files.")
   var videos: [String]
 
-  @Option(help: "How many classes to list per video.")
+  @Option(parsing: .unconditional, help: "How many classes to list per video.")
   var topK = 5
 
   @Flag(help: "Add per-frame probabilities from the per-frame classifier.")
@@ -38,13 +38,13 @@ struct Predict: ParsableCommand {
   @Option(help: "Backbone (must be the model's own).")
   var backbone: BackboneID?
 
-  @Option(help: "Frames sampled per video (must be the model's own).")
+  @Option(parsing: .unconditional, help: "Frames sampled per video (must be the model's own).")
   var frames: Int?
 
   @Option(help: "Frame sampling (must be the model's own).")
   var sampling: SamplingMode?
 
-  @Option(help: "Cores to use (default: all).")
+  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
   @Flag(help: "Print the predictions as JSON (an array when several videos are given).")
@@ -54,6 +54,7 @@ struct Predict: ParsableCommand {
     guard !videos.isEmpty else { throw ValidationError("Give at least one video.") }
     guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    if let frames { try Console.checkFrames(frames) }
   }
 
   func run() throws {
