@@ -26,7 +26,8 @@ public struct VerifiedCheckpoint: Sendable {
     let expected = backbone.spec.weights.checkpoint.sha256
     let digest = SHA256.hexDigest(of: bytes)
     guard digest == expected else {
-      throw .damaged(backbone, checkpoint: url, problem: .sha256(expected: expected, actual: digest))
+      throw .damaged(
+        backbone, checkpoint: url, problem: .sha256(expected: expected, actual: digest))
     }
     self.init(backbone: backbone, url: url, sha256: digest, bytes: bytes, hashed: true)
   }

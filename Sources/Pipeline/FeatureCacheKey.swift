@@ -70,7 +70,8 @@ public struct CacheKey: Hashable, Codable, Sendable {
   /// two different keys can spell the same string.
   public var identifier: String {
     let fields = [
-      "key-scheme-\(Self.scheme)", contentDigest, String(fileSize), settings.backbone, settings.weightsSHA256,
+      "key-scheme-\(Self.scheme)", contentDigest, String(fileSize), settings.backbone,
+      settings.weightsSHA256,
       settings.sampling, String(settings.frameCount), String(settings.cropSize), settings.view,
     ]
     let canonical = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: ";")

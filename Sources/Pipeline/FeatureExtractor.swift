@@ -66,7 +66,8 @@ public final class FeatureExtractor: Sendable {
     }
     let verified: VerifiedCheckpoint
     do {
-      verified = try VerifiedCheckpoint(checking: bytes, from: checkpoint, backbone: options.backbone)
+      verified = try VerifiedCheckpoint(
+        checking: bytes, from: checkpoint, backbone: options.backbone)
     } catch {
       throw .weights(error)
     }

@@ -36,13 +36,16 @@ struct Train: ParsableCommand {
   @Option(help: "The model to train; auto trains every candidate and keeps the best.")
   var model: ModelChoice = .auto
 
-  @Option(parsing: .unconditional, help: "Most epochs per model (default: the model's own, with early stopping).")
+  @Option(
+    parsing: .unconditional,
+    help: "Most epochs per model (default: the model's own, with early stopping).")
   var epochs: Int?
 
   @Option(parsing: .unconditional, help: "Clips per minibatch (default: 32).")
   var batchSize: Int?
 
-  @Option(name: .customLong("lr"), parsing: .unconditional, help: "Adam learning rate (default: 0.001).")
+  @Option(
+    name: .customLong("lr"), parsing: .unconditional, help: "Adam learning rate (default: 0.001).")
   var learningRate: Double?
 
   @Option(parsing: .unconditional, help: "Fraction of each class held out for validation.")

@@ -1,5 +1,5 @@
-import NumericCore
 import Foundation
+import NumericCore
 import Testing
 
 @Suite struct SHA256Tests {

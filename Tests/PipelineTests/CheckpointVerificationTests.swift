@@ -30,9 +30,13 @@ import Testing
     let options = ExtractionFixture.options
 
     let first = try store.loadVerified(.efficientnetLite0)
-    #expect(first.hashed && first.sha256 == BackboneID.efficientnetLite0.spec.weights.checkpoint.sha256)
-    #expect(FileManager.default.fileExists(atPath: store.verificationRecordURL(for: .efficientnetLite0).path))
-    #expect(try !store.loadVerified(.efficientnetLite0).hashed, "an unchanged file is not re-hashed")
+    #expect(
+      first.hashed && first.sha256 == BackboneID.efficientnetLite0.spec.weights.checkpoint.sha256)
+    #expect(
+      FileManager.default.fileExists(
+        atPath: store.verificationRecordURL(for: .efficientnetLite0).path))
+    #expect(
+      try !store.loadVerified(.efficientnetLite0).hashed, "an unchanged file is not re-hashed")
     let reference = try FeatureExtractor(options: options, cache: nil, models: store)
       .features(ofVideoAt: clips[0].url)[.original]
 
@@ -71,7 +75,8 @@ import Testing
     #expect(try store.verify(.efficientnetLite0) == location)
     #expect(FileManager.default.fileExists(atPath: record.path))
     try Data("not a record".utf8).write(to: record)
-    #expect(try store.loadVerified(.efficientnetLite0).hashed, "an unreadable record vouches for nothing")
+    #expect(
+      try store.loadVerified(.efficientnetLite0).hashed, "an unreadable record vouches for nothing")
     #expect(try !store.loadVerified(.efficientnetLite0).hashed)
   }
 }

@@ -139,9 +139,12 @@ import Testing
     try data.clip("train/Run/v_Run_g01_c01.avi")
     try data.clip("test/Walk/v_Walk_g02_c01.avi")
     let manager = FileManager.default
-    try manager.createSymbolicLink(atPath: data.url("train/Walk/again").path, withDestinationPath: ".")
-    try manager.createSymbolicLink(atPath: data.url("train/Walk/more").path, withDestinationPath: "..")
-    try manager.createSymbolicLink(atPath: data.url("train/Run/up").path, withDestinationPath: "../..")
+    try manager.createSymbolicLink(
+      atPath: data.url("train/Walk/again").path, withDestinationPath: ".")
+    try manager.createSymbolicLink(
+      atPath: data.url("train/Walk/more").path, withDestinationPath: "..")
+    try manager.createSymbolicLink(
+      atPath: data.url("train/Run/up").path, withDestinationPath: "../..")
     try manager.createSymbolicLink(
       atPath: data.url("train/Run/loop").path, withDestinationPath: data.url("train/Run").path)
     try manager.createSymbolicLink(

@@ -222,7 +222,8 @@ import Testing
         try fixture.extractor(cache: FeatureCache(directory: cache))
       }
       #expect(
-        error.description == "\(blocker.path): cannot hold the feature cache: it is a file, not a folder")
+        error.description
+          == "\(blocker.path): cannot hold the feature cache: it is a file, not a folder")
     }
   }
 

@@ -36,7 +36,9 @@ extension Tag {
     json["provenance"] = provenance
   }
 
-  static func setNormalization(_ key: String, index: Int, _ value: Double, in json: inout [String: Any]) {
+  static func setNormalization(
+    _ key: String, index: Int, _ value: Double, in json: inout [String: Any]
+  ) {
     var normalization = json["featureNormalization"] as! [String: Any]
     var values = normalization[key] as! [Double]
     values[index] = value
@@ -57,35 +59,100 @@ extension Tag {
       }
     }
     let cases: [(String, (URL) throws -> Void, String)] = [
-      ("frameCount 0", { try Files.editConfig($0) { Self.setProvenance("frameCount", 0, in: &$0) } }, "provenance.frameCount 0 outside 1...512"),
-      ("frameCount -3", { try Files.editConfig($0) { Self.setProvenance("frameCount", -3, in: &$0) } }, "provenance.frameCount -3"),
-      ("frameCount 100000", { try Files.editConfig($0) { Self.setProvenance("frameCount", 100_000, in: &$0) } }, "provenance.frameCount 100000"),
-      ("cropSize 0", { try Files.editConfig($0) { Self.setProvenance("cropSize", 0, in: &$0) } }, "provenance.cropSize 0"),
-      ("hiddenSize -5", { try Files.editConfig($0) { Self.setHyperparameter("hiddenSize", -5, in: &$0) } }, "hiddenSize -5 outside"),
-      ("hiddenSize 2^40", { try Files.editConfig($0) { Self.setHyperparameter("hiddenSize", 1 << 40, in: &$0) } }, "hiddenSize 1099511627776 outside"),
-      ("layers -1", { try Files.editConfig($0) { Self.setHyperparameter("layers", -1, in: &$0) } }, "layers -1 outside"),
-      ("layers 10^6", { try Files.editConfig($0) { Self.setHyperparameter("layers", 1_000_000, in: &$0) } }, "layers 1000000 outside"),
-      ("layers 64, hidden 65536", {
-        try Files.editConfig($0) {
-          Self.setHyperparameter("layers", 64, in: &$0)
-          Self.setHyperparameter("hiddenSize", 65_536, in: &$0)
-        }
-      }, "truncated: the architecture needs"),
-      ("featureDimension 2^40", { try Files.editConfig($0) { $0["featureDimension"] = 1 << 40 } }, "featureDimension 1099511627776 outside"),
-      ("one class", { try Files.editConfig($0) { $0["classes"] = ["only"] } }, "classes (count) 1 outside"),
-      ("repeated classes", {
-        try Files.editConfig($0) { json in
-          let classes = json["classes"] as! [String]
-          json["classes"] = classes.map { _ in "same" }
-        }
-      }, "class names repeat"),
-      ("dropout 7", { try Files.editConfig($0) { Self.setHyperparameter("dropout", 7.0, in: &$0) } }, "dropout 7.0 outside"),
-      ("std 0", { try Files.editConfig($0) { Self.setNormalization("std", index: 3, 0, in: &$0) } }, "featureNormalization.std[3] is 0.0"),
-      ("std -1", { try Files.editConfig($0) { Self.setNormalization("std", index: 0, -1, in: &$0) } }, "featureNormalization.std[0] is -1.0"),
-      ("std subnormal", { try Files.editConfig($0) { Self.setNormalization("std", index: 1, 1e-45, in: &$0) } }, "featureNormalization.std[1]"),
-      ("mean beyond Float", { try Files.editConfig($0) { Self.setNormalization("mean", index: 2, 1e300, in: &$0) } }, "featureNormalization.mean[2]"),
+      (
+        "frameCount 0",
+        { try Files.editConfig($0) { Self.setProvenance("frameCount", 0, in: &$0) } },
+        "provenance.frameCount 0 outside 1...512"
+      ),
+      (
+        "frameCount -3",
+        { try Files.editConfig($0) { Self.setProvenance("frameCount", -3, in: &$0) } },
+        "provenance.frameCount -3"
+      ),
+      (
+        "frameCount 100000",
+        { try Files.editConfig($0) { Self.setProvenance("frameCount", 100_000, in: &$0) } },
+        "provenance.frameCount 100000"
+      ),
+      (
+        "cropSize 0", { try Files.editConfig($0) { Self.setProvenance("cropSize", 0, in: &$0) } },
+        "provenance.cropSize 0"
+      ),
+      (
+        "hiddenSize -5",
+        { try Files.editConfig($0) { Self.setHyperparameter("hiddenSize", -5, in: &$0) } },
+        "hiddenSize -5 outside"
+      ),
+      (
+        "hiddenSize 2^40",
+        { try Files.editConfig($0) { Self.setHyperparameter("hiddenSize", 1 << 40, in: &$0) } },
+        "hiddenSize 1099511627776 outside"
+      ),
+      (
+        "layers -1", { try Files.editConfig($0) { Self.setHyperparameter("layers", -1, in: &$0) } },
+        "layers -1 outside"
+      ),
+      (
+        "layers 10^6",
+        { try Files.editConfig($0) { Self.setHyperparameter("layers", 1_000_000, in: &$0) } },
+        "layers 1000000 outside"
+      ),
+      (
+        "layers 64, hidden 65536",
+        {
+          try Files.editConfig($0) {
+            Self.setHyperparameter("layers", 64, in: &$0)
+            Self.setHyperparameter("hiddenSize", 65_536, in: &$0)
+          }
+        }, "truncated: the architecture needs"
+      ),
+      (
+        "featureDimension 2^40", { try Files.editConfig($0) { $0["featureDimension"] = 1 << 40 } },
+        "featureDimension 1099511627776 outside"
+      ),
+      (
+        "one class", { try Files.editConfig($0) { $0["classes"] = ["only"] } },
+        "classes (count) 1 outside"
+      ),
+      (
+        "repeated classes",
+        {
+          try Files.editConfig($0) { json in
+            let classes = json["classes"] as! [String]
+            json["classes"] = classes.map { _ in "same" }
+          }
+        }, "class names repeat"
+      ),
+      (
+        "dropout 7",
+        { try Files.editConfig($0) { Self.setHyperparameter("dropout", 7.0, in: &$0) } },
+        "dropout 7.0 outside"
+      ),
+      (
+        "std 0",
+        { try Files.editConfig($0) { Self.setNormalization("std", index: 3, 0, in: &$0) } },
+        "featureNormalization.std[3] is 0.0"
+      ),
+      (
+        "std -1",
+        { try Files.editConfig($0) { Self.setNormalization("std", index: 0, -1, in: &$0) } },
+        "featureNormalization.std[0] is -1.0"
+      ),
+      (
+        "std subnormal",
+        { try Files.editConfig($0) { Self.setNormalization("std", index: 1, 1e-45, in: &$0) } },
+        "featureNormalization.std[1]"
+      ),
+      (
+        "mean beyond Float",
+        { try Files.editConfig($0) { Self.setNormalization("mean", index: 2, 1e300, in: &$0) } },
+        "featureNormalization.mean[2]"
+      ),
       ("shape [2^62]", shape([1 << 62]), "does not hold shape [4611686018427387904]"),
-      ("shape [2^32, 2^32]", shape([1 << 32, 1 << 32]), "does not hold shape [4294967296, 4294967296]"),
+      (
+        "shape [2^32, 2^32]", shape([1 << 32, 1 << 32]),
+        "does not hold shape [4294967296, 4294967296]"
+      ),
       ("shape [2^31, 2^31, 4]", shape([1 << 31, 1 << 31, 4]), "does not hold shape"),
       (
         "byte length mismatch",
@@ -149,7 +216,9 @@ extension Tag {
       let file = url.appendingPathComponent("weights.safetensors")
       var bytes = [UInt8](try Data(contentsOf: file))
       let nan = Float.nan.bitPattern
-      for offset in 0..<4 { bytes[bytes.count - 4 + offset] = UInt8(truncatingIfNeeded: nan >> (8 * offset)) }
+      for offset in 0..<4 {
+        bytes[bytes.count - 4 + offset] = UInt8(truncatingIfNeeded: nan >> (8 * offset))
+      }
       try Data(bytes).write(to: file)
       try Files.editConfig(url) { $0["weightsSHA256"] = nil }
     }
@@ -182,9 +251,14 @@ extension Tag {
       let error = #expect(throws: ModelFileError.self) { try model.save(to: target) }
       #expect(error?.description.contains("is not a Vidi model folder") == true)
     }
-    #expect(try String(contentsOf: documents.appendingPathComponent("letter.txt"), encoding: .utf8) == "keep")
+    #expect(
+      try String(contentsOf: documents.appendingPathComponent("letter.txt"), encoding: .utf8)
+        == "keep")
     #expect(try String(contentsOf: file, encoding: .utf8) == "keep")
-    #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["documents", "notes.txt"])
+    #expect(
+      try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == [
+        "documents", "notes.txt",
+      ])
   }
 
   /// A save killed between writing and renaming left `.m.vidi.tmp-*` folders for ever.
@@ -198,7 +272,8 @@ extension Tag {
       let leftover = folder.appendingPathComponent(name)
       try model.save(to: leftover)
       if name.hasSuffix("stale") {
-        try FileManager.default.setAttributes([.modificationDate: hourAgo], ofItemAtPath: leftover.path)
+        try FileManager.default.setAttributes(
+          [.modificationDate: hourAgo], ofItemAtPath: leftover.path)
       }
     }
     try model.save(to: url)

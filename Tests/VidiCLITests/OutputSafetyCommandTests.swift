@@ -57,7 +57,8 @@ import Testing
       if command == "train" { arguments += ["--out", workspace.model.path] }
       let result = try VidiProcess.run([command] + arguments)
       #expect(result.status != 0)
-      #expect(result.stderr.contains("--frames must be between 1 and 512 (got -3)"), "\(result.stderr)")
+      #expect(
+        result.stderr.contains("--frames must be between 1 and 512 (got -3)"), "\(result.stderr)")
       #expect(!result.stderr.contains("Missing value"))
     }
   }
@@ -73,7 +74,8 @@ import Testing
         == "vidi: \(workspace.model.path): a Vidi model folder already exists; pass --force to "
         + "replace it")
 
-    let entries = (FileManager.default.enumerator(atPath: workspace.cache.path)?.allObjects
+    let entries =
+      (FileManager.default.enumerator(atPath: workspace.cache.path)?.allObjects
       as? [String] ?? []).filter { $0.hasSuffix(".features") }.sorted()
     let entry = workspace.cache.appendingPathComponent(try #require(entries.first))
     var bytes = [UInt8](try Data(contentsOf: entry))
