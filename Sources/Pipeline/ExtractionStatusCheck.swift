@@ -3,8 +3,8 @@ import Foundation
 
 extension FeatureCache {
   /// Where each clip stands for `options` and `views`: cached, missing or failed. Extracts
-  /// nothing and loads no weights; it reads each clip's head (and tail, for large files) to
-  /// compute its key, on `threads` threads (by default every active processor).
+  /// nothing and loads no weights; it reads each clip whole to compute its key, on `threads`
+  /// threads (by default every active processor).
   public func status(
     of clips: [Clip], options: FeatureOptions, views: [FeatureView] = [.original],
     threads: Int? = nil

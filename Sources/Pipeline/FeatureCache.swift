@@ -25,7 +25,38 @@ public struct FeatureCache: Sendable {
       .appendingPathComponent("features", isDirectory: true)
   }
 
-  /// The key of the clip at `clip` under `settings`. Reads at most 2 MiB of the clip.
+  /// Throws unless the cache can hold entries: its folder, or the nearest existing folder
+  /// above it, is not a file.
+  public func checkUsable() throws(FeatureCacheError) {
+    if let file = Self.fileInTheWay(of: directory) { throw .notAFolder(file) }
+  }
+
+  /// Removes the temporary files of writes that never finished (a killed process leaves them
+  /// behind): those older than `age`, since a live write renames its file within milliseconds
+  /// and several processes may share the cache. Returns how many were removed.
+  @discardableResult
+  public func removeStaleTemporaryFiles(olderThan age: TimeInterval = 600) -> Int {
+    let fileManager = FileManager.default
+    let cutoff = Date().addingTimeInterval(-age)
+    let shards = (try? fileManager.contentsOfDirectory(atPath: directory.path)) ?? []
+    var removed = 0
+    for shard in shards where shard.count == 2 && shard.allSatisfy(\.isHexDigit) {
+      let folder = directory.appendingPathComponent(shard, isDirectory: true)
+      let names = (try? fileManager.contentsOfDirectory(atPath: folder.path)) ?? []
+      for name in names where name.hasPrefix(".") {
+        let url = folder.appendingPathComponent(name)
+        let attributes = try? fileManager.attributesOfItem(atPath: url.path)
+        guard attributes?[.type] as? FileAttributeType == .typeRegular,
+          let modified = attributes?[.modificationDate] as? Date, modified < cutoff,
+          (try? fileManager.removeItem(at: url)) != nil
+        else { continue }
+        removed += 1
+      }
+    }
+    return removed
+  }
+
+  /// The key of the clip at `clip` under `settings`. Reads the whole clip.
   public func key(for clip: URL, settings: ExtractionSettings) throws -> CacheKey {
     try CacheKey(clipAt: clip, settings: settings)
   }
@@ -125,12 +156,27 @@ public struct FeatureCache: Sendable {
       try data.write(to: temporary)
     } catch {
       try? FileManager.default.removeItem(at: temporary)
+      if let file = Self.fileInTheWay(of: folder) { throw FeatureCacheError.notAFolder(file) }
       throw FeatureCacheError.cannotWrite(url, reason: FeatureCacheError.describe(error))
     }
     guard rename(temporary.path, url.path) == 0 else {
       let reason = String(cString: strerror(errno))
       try? FileManager.default.removeItem(at: temporary)
       throw FeatureCacheError.cannotWrite(url, reason: reason)
+    }
+  }
+
+  /// The nearest existing item at or above `folder` when it is not a folder.
+  static func fileInTheWay(of folder: URL) -> URL? {
+    var url = folder.standardizedFileURL
+    while true {
+      var isFolder: ObjCBool = false
+      if FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) {
+        return isFolder.boolValue ? nil : url
+      }
+      let parent = url.deletingLastPathComponent()
+      guard parent.path != url.path else { return nil }
+      url = parent
     }
   }
 

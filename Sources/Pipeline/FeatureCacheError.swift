@@ -5,11 +5,15 @@ import Foundation
 public enum FeatureCacheError: Error, Sendable, CustomStringConvertible, Equatable {
   case unreadableClip(URL, reason: String)
   case cannotWrite(URL, reason: String)
+  /// The cache folder, or a folder above it, is a file.
+  case notAFolder(URL)
 
   public var description: String {
     switch self {
     case .unreadableClip(let url, let reason): "\(url.path): cannot read clip: \(reason)"
     case .cannotWrite(let url, let reason): "\(url.path): cannot write cache entry: \(reason)"
+    case .notAFolder(let url):
+      "\(url.path): cannot hold the feature cache: it is a file, not a folder"
     }
   }
 
@@ -24,6 +28,23 @@ public enum FeatureCacheError: Error, Sendable, CustomStringConvertible, Equatab
     if nsError.domain == NSPOSIXErrorDomain {
       return String(cString: strerror(Int32(nsError.code)))
     }
+    if nsError.domain == NSCocoaErrorDomain, let reason = cocoaReasons[nsError.code] {
+      return reason
+    }
     return nsError.localizedDescription.replacingOccurrences(of: "\n", with: " ")
   }
+
+  /// Foundation's file errors that carry no POSIX error, in words rather than as
+  /// "NSCocoaErrorDomain error 512".
+  private static let cocoaReasons: [Int: String] = [
+    CocoaError.fileNoSuchFile.rawValue: "no such file or folder",
+    CocoaError.fileReadNoSuchFile.rawValue: "no such file or folder",
+    CocoaError.fileReadNoPermission.rawValue: "permission denied",
+    CocoaError.fileWriteNoPermission.rawValue: "permission denied",
+    CocoaError.fileWriteOutOfSpace.rawValue: "no space left on the device",
+    CocoaError.fileWriteVolumeReadOnly.rawValue: "the file system is read-only",
+    CocoaError.fileWriteFileExists.rawValue: "a file is in the way",
+    CocoaError.fileWriteUnknown.rawValue: "the file system refused the write",
+    CocoaError.fileReadUnknown.rawValue: "the file system refused the read",
+  ]
 }

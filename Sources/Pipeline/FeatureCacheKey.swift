@@ -31,7 +31,7 @@ public struct ExtractionSettings: Hashable, Codable, Sendable {
 
 /// Names one cache entry: a clip's content plus the settings its features were extracted with.
 public struct CacheKey: Hashable, Codable, Sendable {
-  /// SHA-256 (hex) of the clip's bytes, or for a large clip of its first and last MiB and size.
+  /// SHA-256 (hex) of the clip's whole content.
   public var contentDigest: String
   /// The clip's size in bytes.
   public var fileSize: Int64
@@ -43,28 +43,22 @@ public struct CacheKey: Hashable, Codable, Sendable {
     self.settings = settings
   }
 
-  /// Files up to this size are hashed whole; larger ones by their first and last `hashedEdge`
-  /// bytes, so keying a long video costs two small reads instead of reading all of it.
-  public static let wholeFileHashLimit: Int64 = 2 << 20
-  static let hashedEdge = 1 << 20
+  /// How keys are made, part of every identifier. Scheme 1 keyed clips over 2 MiB by their
+  /// first and last MiB and size, so two clips differing only in the middle shared features;
+  /// its entries are never looked up under scheme 2, which hashes every byte.
+  public static let scheme = 2
 
-  /// The key of the clip at `url` under `settings`.
+  /// The key of the clip at `url` under `settings`: its whole content is hashed (about a
+  /// second per gigabyte, a small part of decoding it).
   public init(clipAt url: URL, settings: ExtractionSettings) throws {
     do {
       let handle = try FileHandle(forReadingFrom: url)
       defer { try? handle.close() }
-      let size = Int64(try handle.seekToEnd())
-      try handle.seek(toOffset: 0)
       var hasher = SHA256()
-      if size <= Self.wholeFileHashLimit {
-        while let chunk = try handle.read(upToCount: Self.hashedEdge), !chunk.isEmpty {
-          hasher.update(chunk)
-        }
-      } else {
-        hasher.update(try handle.read(upToCount: Self.hashedEdge) ?? Data())
-        try handle.seek(toOffset: UInt64(size) - UInt64(Self.hashedEdge))
-        hasher.update(try handle.read(upToCount: Self.hashedEdge) ?? Data())
-        hasher.update(withUnsafeBytes(of: UInt64(size).littleEndian) { Data($0) })
+      var size: Int64 = 0
+      while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+        hasher.update(chunk)
+        size += Int64(chunk.count)
       }
       self.init(contentDigest: hasher.hexDigest(), fileSize: size, settings: settings)
     } catch {
@@ -76,7 +70,8 @@ public struct CacheKey: Hashable, Codable, Sendable {
   /// two different keys can spell the same string.
   public var identifier: String {
     let fields = [
-      contentDigest, String(fileSize), settings.backbone, settings.weightsSHA256,
+      "key-scheme-\(Self.scheme)", contentDigest, String(fileSize), settings.backbone,
+      settings.weightsSHA256,
       settings.sampling, String(settings.frameCount), String(settings.cropSize), settings.view,
     ]
     let canonical = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: ";")

@@ -26,33 +26,68 @@ public final class FeatureExtractor: Sendable {
   /// time on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
   let encoders: [FrameEncoder]
 
-  /// Loads the backbone from `models` (Vidi's model cache by default).
+  /// SHA-256 of the checkpoint the encoders were built from, hex: part of every cache key, so
+  /// features are only ever served for the weights that made them.
+  public let weightsSHA256: String
+
+  /// Loads the backbone from `models` (Vidi's model cache by default), after checking the
+  /// checkpoint's content against its pinned SHA-256 (a full hash only when the file changed
+  /// since its last check).
   ///
   /// - Parameter threads: cores to use; by default every active processor.
-  /// - Throws: `.weights` when the weights have not been fetched (the message names the
-  ///   command that fetches them), `.checkpoint` when they cannot be loaded.
+  /// - Throws: `.weights` when the weights have not been fetched or are damaged (the message
+  ///   names the command that fetches them), `.checkpoint` when they cannot be loaded.
   public convenience init(
     options: FeatureOptions = FeatureOptions(), cache: FeatureCache?, threads: Int? = nil,
     models: ModelStore = ModelStore()
   ) throws(ExtractionError) {
-    let checkpoint: URL
+    let checkpoint: VerifiedCheckpoint
     do {
-      checkpoint = try models.checkpointURL(for: options.backbone)
+      checkpoint = try models.loadVerified(options.backbone)
     } catch {
       throw .weights(error)
     }
-    try self.init(options: options, cache: cache, threads: threads, checkpoint: checkpoint)
+    try self.init(options: options, cache: cache, threads: threads, verified: checkpoint)
   }
 
-  /// Loads the backbone's weights from `checkpoint`.
-  public init(
+  /// Loads the backbone's weights from `checkpoint`, which must hold the backbone's pinned
+  /// weights (hashed here in full).
+  public convenience init(
     options: FeatureOptions, cache: FeatureCache?, threads: Int? = nil, checkpoint: URL
   ) throws(ExtractionError) {
+    let bytes: [UInt8]
+    do {
+      bytes = [UInt8](try Data(contentsOf: checkpoint))
+    } catch {
+      throw .checkpoint(
+        options.backbone,
+        detail: CheckpointError(file: checkpoint.path, reason: .notACheckpoint("cannot be read"))
+          .description)
+    }
+    let verified: VerifiedCheckpoint
+    do {
+      verified = try VerifiedCheckpoint(
+        checking: bytes, from: checkpoint, backbone: options.backbone)
+    } catch {
+      throw .weights(error)
+    }
+    try self.init(options: options, cache: cache, threads: threads, verified: verified)
+  }
+
+  private init(
+    options: FeatureOptions, cache: FeatureCache?, threads: Int?, verified: VerifiedCheckpoint
+  ) throws(ExtractionError) {
+    do {
+      try cache?.checkUsable()
+    } catch {
+      throw .cache(error)
+    }
     self.options = options
     self.cache = cache
     self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    weightsSHA256 = verified.sha256
     do {
-      let stateDict = try TorchCheckpoint.load(contentsOf: checkpoint)
+      let stateDict = try TorchCheckpoint.load(bytes: verified.bytes, source: verified.url.path)
       encoders = try (0..<self.threads).map { _ throws(CheckpointError) in
         try FrameEncoder(backbone: options.backbone, stateDict: stateDict, threads: 1)
       }
@@ -78,9 +113,10 @@ public final class FeatureExtractor: Sendable {
     progress: (ExtractionProgress) -> Void = { _ in },
     receive: (ExtractedClip) -> Void = { _ in }
   ) throws(ExtractionError) -> ExtractionSummary {
+    cache?.removeStaleTemporaryFiles()
     let run = ExtractionRun(
       clips: clips, views: Self.normalized(views), options: options, cache: cache,
-      encoders: encoders)
+      encoders: encoders, weightsSHA256: weightsSHA256)
     return try run.perform(progress: progress, receive: receive)
   }
 
@@ -150,16 +186,23 @@ public final class FeatureExtractor: Sendable {
   func cacheKeys(for url: URL, views: [FeatureView]) throws(FeatureCacheError)
     -> [FeatureView: CacheKey]
   {
-    try Self.cacheKeys(for: url, options: options, views: views)
+    try Self.cacheKeys(for: url, options: options, views: views, weightsSHA256: weightsSHA256)
   }
 
-  static func cacheKeys(for url: URL, options: FeatureOptions, views: [FeatureView])
-    throws(FeatureCacheError) -> [FeatureView: CacheKey]
-  {
+  /// The keys of the clip at `url` for each view, for weights with digest `weightsSHA256` (by
+  /// default the pinned one, which every verified checkpoint has).
+  static func cacheKeys(
+    for url: URL, options: FeatureOptions, views: [FeatureView], weightsSHA256: String? = nil
+  ) throws(FeatureCacheError) -> [FeatureView: CacheKey] {
     guard let first = views.first else { return [:] }
+    func settings(_ view: FeatureView) -> ExtractionSettings {
+      var settings = options.cacheSettings(view: view)
+      if let weightsSHA256 { settings.weightsSHA256 = weightsSHA256 }
+      return settings
+    }
     let content: CacheKey
     do {
-      content = try CacheKey(clipAt: url, settings: options.cacheSettings(view: first))
+      content = try CacheKey(clipAt: url, settings: settings(first))
     } catch let error as FeatureCacheError {
       throw error
     } catch {
@@ -169,7 +212,7 @@ public final class FeatureExtractor: Sendable {
     for view in views {
       keys[view] = CacheKey(
         contentDigest: content.contentDigest, fileSize: content.fileSize,
-        settings: options.cacheSettings(view: view))
+        settings: settings(view))
     }
     return keys
   }
@@ -179,6 +222,7 @@ public final class FeatureExtractor: Sendable {
     switch error {
     case .unreadableClip(_, let reason): "cannot read the file: \(reason)"
     case .cannotWrite(_, let reason): reason
+    case .notAFolder: error.description
     }
   }
 

@@ -49,8 +49,9 @@ public struct FeatureOptions: Sendable, Hashable, Codable {
   /// The frames VideoIO decodes for one clip.
   public var frameSampling: FrameSampling { sampling.frameSampling(frames: frames) }
 
-  /// The settings half of the cache key for `view`. The weights are identified by their pinned
-  /// digest, which the model store checks them against, so no checkpoint is read here.
+  /// The settings half of the cache key for `view`, with the weights' pinned digest; an
+  /// extractor puts in the digest of the checkpoint it verified (the same, unless the pin
+  /// changes), so no checkpoint is read here.
   public func cacheSettings(view: FeatureView) -> ExtractionSettings {
     ExtractionSettings(
       backbone: backbone.rawValue, weightsSHA256: backbone.spec.weights.checkpoint.sha256,

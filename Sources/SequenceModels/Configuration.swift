@@ -177,6 +177,11 @@ public struct FeatureProvenance: Sendable, Codable, Equatable {
   /// Side of the square crop fed to the encoder, in pixels.
   public var cropSize: Int
 
+  /// The frame counts Vidi samples per clip: every frame of 17 s at 30 fps at most, since each
+  /// frame in flight costs 0.6 MB at 224×224 and a model file must not be able to ask for a
+  /// buffer that exhausts memory.
+  public static let frameCountLimit = 1...512
+
   public init(
     backbone: String, backboneWeightsSHA256: String, preprocessing: String, sampling: String,
     frameCount: Int, cropSize: Int

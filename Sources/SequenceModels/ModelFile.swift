@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// Why a model folder could not be read or written. Each description is one line naming the
 /// file and the reason.
@@ -57,6 +58,20 @@ struct ModelConfigFile: Codable, Equatable {
   var training: TrainingSummary
   /// Absent in models trained without selection (and in files from before it was recorded).
   var selection: ModelSelection?
+  /// SHA-256 of `weights.safetensors`, hex; checked at load. Absent in files from before it
+  /// was recorded, which load unchecked.
+  var weightsSHA256: String?
+}
+
+/// The sizes a model file may declare, checked before anything is allocated from them: far
+/// above any model Vidi trains, far below sizes whose arithmetic overflows or whose buffers
+/// exhaust memory.
+enum ModelFileLimits {
+  static let featureDimension = 1...65_536
+  static let hiddenSize = 0...65_536
+  static let layers = 0...64
+  static let classes = 2...100_000
+  static let cropSize = 1...4_096
 }
 
 /// Only the version fields, read first so that a future format fails on its version rather
@@ -76,9 +91,15 @@ extension TrainedModel {
   /// `weights.safetensors`, plus its frame classifier as a model folder in `frame-classifier/`
   /// when it has one. The folder is written beside `url` under a temporary name and then
   /// renamed into place, so a reader never sees half a model and a failed save leaves an
-  /// existing model intact.
+  /// existing model intact. Anything at `url` that is not a model folder is never replaced.
+  /// Temporaries that a killed save left beside `url` are removed first.
   public func save(to url: URL) throws {
     let fileManager = FileManager.default
+    if fileManager.fileExists(atPath: url.path) && !Self.isModelFolder(url) {
+      throw ModelFileError.writeFailed(
+        path: url.path, reason: "it exists and is not a Vidi model folder; refusing to replace it")
+    }
+    removeStaleTemporaries(of: url)
     let parent = url.deletingLastPathComponent()
     let temporary = parent.appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID())")
     do {
@@ -93,52 +114,109 @@ extension TrainedModel {
   /// Creates `folder` and writes the model's files into it.
   private func write(into folder: URL) throws {
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    try configData().write(to: folder.appendingPathComponent(Self.configName))
-    try weightsData().write(to: folder.appendingPathComponent(Self.weightsName))
+    let weights = weightsData()
+    try weights.write(to: folder.appendingPathComponent(Self.weightsName))
+    try configData(weightsSHA256: SHA256.hexDigest(of: weights))
+      .write(to: folder.appendingPathComponent(Self.configName))
     try frameClassifier?.write(into: folder.appendingPathComponent(Self.frameClassifierName))
   }
 
-  /// Reads a model folder written by `save(to:)`, checking its format version and that every
-  /// tensor is present with the shape its architecture needs. A `frame-classifier/` folder is
-  /// read too when present; models without one load as before.
+  /// Reads a model folder written by `save(to:)`, checking its format version, every size it
+  /// declares (before allocating anything from it), that every tensor is present with the
+  /// shape its architecture needs, the weights' SHA-256 when the config records one, and that
+  /// weights and feature statistics are finite (standard deviations positive), so a loaded
+  /// model always predicts finite probabilities. A `frame-classifier/` folder is read too when
+  /// present; models without one load as before.
   public static func load(from url: URL) throws -> TrainedModel {
+    try load(from: url, nested: false)
+  }
+
+  private static func load(from url: URL, nested: Bool) throws -> TrainedModel {
     let configURL = url.appendingPathComponent(configName)
     let weightsURL = url.appendingPathComponent(weightsName)
-    let configPath = configURL.path
     let config = try readConfig(configURL)
-    guard config.model == config.training.config.model,
-      config.hyperparameters == config.training.config.hyperparameters
-    else {
-      throw ModelFileError.invalidConfig(
-        path: configPath, reason: "model and training.config disagree")
-    }
+    try validate(config, path: configURL.path)
     let d = config.featureDimension
     let normalization = config.featureNormalization
-    guard d > 0, normalization.mean.count == d, normalization.std.count == d else {
-      throw ModelFileError.invalidConfig(
-        path: configPath,
-        reason: "feature mean/std must have featureDimension (\(d)) values each")
-    }
-    guard config.classes.count >= 2 else {
-      throw ModelFileError.invalidConfig(path: configPath, reason: "fewer than two classes")
-    }
     let standardizer = Standardizer(
       mean: normalization.mean.map(Float.init), std: normalization.std.map(Float.init))
     let architecture = config.training.config.architecture(
       inputWidth: d, classes: config.classes.count)
-    let parameters = try readWeights(weightsURL, layout: architecture.parameterLayout)
+    let parameters = try readWeights(
+      weightsURL, layout: architecture.parameterLayout, sha256: config.weightsSHA256)
     let model = TrainedModel(
       classes: config.classes, featureDimension: d, standardizer: standardizer,
       parameters: parameters, training: config.training, provenance: config.provenance,
       selection: config.selection)
     let nestedURL = url.appendingPathComponent(frameClassifierName)
-    guard FileManager.default.fileExists(atPath: nestedURL.path) else { return model }
-    let frameClassifier = try load(from: nestedURL)
+    guard !nested, FileManager.default.fileExists(atPath: nestedURL.path) else { return model }
+    let frameClassifier = try load(from: nestedURL, nested: true)
     do {
       return try model.withFrameClassifier(frameClassifier)
     } catch {
       throw ModelFileError.invalidConfig(
         path: nestedURL.appendingPathComponent(configName).path, reason: error.description)
+    }
+  }
+
+  /// Whether `url` is a folder holding a Vidi model's `config.json` (any format version): the
+  /// only kind of folder a save may replace.
+  public static func isModelFolder(_ url: URL) -> Bool {
+    let data = try? Data(contentsOf: url.appendingPathComponent(configName))
+    guard let data, let header = try? JSONDecoder().decode(FormatHeader.self, from: data) else {
+      return false
+    }
+    return header.format == ModelConfigFile.formatName
+  }
+
+  /// Throws the first value of `config` that no model Vidi saves could have, before any of its
+  /// sizes is used to compute or allocate anything.
+  private static func validate(_ config: ModelConfigFile, path: String) throws(ModelFileError) {
+    func invalid(_ reason: String) -> ModelFileError { .invalidConfig(path: path, reason: reason) }
+    guard config.model == config.training.config.model,
+      config.hyperparameters == config.training.config.hyperparameters
+    else { throw invalid("model and training.config disagree") }
+    let hp = config.hyperparameters
+    let d = config.featureDimension
+    let bounds: [(String, Int, ClosedRange<Int>)] = [
+      ("featureDimension", d, ModelFileLimits.featureDimension),
+      ("hyperparameters.hiddenSize", hp.hiddenSize, ModelFileLimits.hiddenSize),
+      ("hyperparameters.layers", hp.layers, ModelFileLimits.layers),
+      ("classes (count)", config.classes.count, ModelFileLimits.classes),
+    ]
+    for (name, value, range) in bounds where !range.contains(value) {
+      throw invalid("\(name) \(value) outside \(range.lowerBound)...\(range.upperBound)")
+    }
+    do {
+      try config.training.config.validate()
+    } catch {
+      throw invalid(error.description)
+    }
+    guard Set(config.classes).count == config.classes.count else {
+      throw invalid("class names repeat")
+    }
+    let normalization = config.featureNormalization
+    guard normalization.mean.count == d, normalization.std.count == d else {
+      throw invalid("feature mean/std must have featureDimension (\(d)) values each")
+    }
+    if let index = normalization.mean.firstIndex(where: { !Float($0).isFinite }) {
+      throw invalid("featureNormalization.mean[\(index)] is \(normalization.mean[index])")
+    }
+    if let index = normalization.std.firstIndex(where: { !(1 / Float($0)).isFinite || $0 <= 0 }) {
+      throw invalid(
+        "featureNormalization.std[\(index)] is \(normalization.std[index]); "
+          + "standard deviations must be positive and finite")
+    }
+    if let provenance = config.provenance {
+      let frames = FeatureProvenance.frameCountLimit
+      guard frames.contains(provenance.frameCount) else {
+        throw invalid(
+          "provenance.frameCount \(provenance.frameCount) outside "
+            + "\(frames.lowerBound)...\(frames.upperBound)")
+      }
+      guard ModelFileLimits.cropSize.contains(provenance.cropSize) else {
+        throw invalid("provenance.cropSize \(provenance.cropSize) is not a plausible crop")
+      }
     }
   }
 
@@ -164,14 +242,15 @@ extension TrainedModel {
     }
   }
 
-  func configData() throws -> Data {
+  func configData(weightsSHA256: String? = nil) throws -> Data {
     let file = ModelConfigFile(
       format: ModelConfigFile.formatName, formatVersion: ModelConfigFile.currentVersion,
       classes: classes, model: kind, hyperparameters: hyperparameters,
       featureDimension: featureDimension,
       featureNormalization: .init(
         mean: standardizer.mean.map(Double.init), std: standardizer.std.map(Double.init)),
-      provenance: provenance, training: training, selection: selection)
+      provenance: provenance, training: training, selection: selection,
+      weightsSHA256: weightsSHA256)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     return try encoder.encode(file)
@@ -206,8 +285,20 @@ extension TrainedModel {
     }
   }
 
-  private static func readWeights(_ url: URL, layout: ParameterLayout) throws -> [Float] {
+  /// The flat parameters from the safetensors file at `url`: the file must hold at least the
+  /// bytes `layout` needs before the array is allocated, match `sha256` when given, and hold
+  /// only finite values.
+  private static func readWeights(_ url: URL, layout: ParameterLayout, sha256: String?) throws
+    -> [Float]
+  {
     let data = try read(url)
+    let (needed, overflow) = layout.count.multipliedReportingOverflow(by: 4)
+    guard !overflow, needed <= data.count else {
+      throw ModelFileError.corruptWeights(
+        path: url.path,
+        reason: "truncated: the architecture needs \(layout.count) weights, the file has "
+          + "\(data.count) bytes")
+    }
     let tensors: [String: NamedTensor]
     do {
       tensors = try Safetensors.decode(data)
@@ -228,6 +319,21 @@ extension TrainedModel {
     let expected = Set(layout.specs.map(\.name))
     if let extra = tensors.keys.sorted().first(where: { !expected.contains($0) }) {
       throw ModelFileError.unexpectedTensor(path: url.path, name: extra)
+    }
+    if let sha256 {
+      let digest = SHA256.hexDigest(of: data)
+      guard digest == sha256.lowercased() else {
+        throw ModelFileError.corruptWeights(
+          path: url.path,
+          reason: "SHA-256 is \(digest), config.json records \(sha256); the file was changed "
+            + "after the model was saved")
+      }
+    }
+    if let spec = layout.specs.first(where: { spec in
+      parameters[spec.offset..<(spec.offset + spec.count)].contains { !$0.isFinite }
+    }) {
+      throw ModelFileError.corruptWeights(
+        path: url.path, reason: "tensor \(spec.name) holds NaN or infinite values")
     }
     return parameters
   }
@@ -263,6 +369,36 @@ private func replace(_ url: URL, with temporary: URL) throws {
     throw error
   }
   try? fileManager.removeItem(at: aside)
+}
+
+/// Removes what a save of `url` that was killed left beside it: unfinished `.tmp-` folders, and
+/// `.old-` folders of a replaced model once a model is in place again (when none is, the
+/// newest `.old-` one is put back first, so the old model is never lost). Only leftovers an
+/// hour old are touched, so a save running at the same time keeps its files.
+private func removeStaleTemporaries(of url: URL) {
+  let fileManager = FileManager.default
+  let parent = url.deletingLastPathComponent()
+  let names = (try? fileManager.contentsOfDirectory(atPath: parent.path)) ?? []
+  let cutoff = Date().addingTimeInterval(-3600)
+  func leftovers(_ marker: String) -> [(url: URL, modified: Date)] {
+    names.filter { $0.hasPrefix(".\(url.lastPathComponent)\(marker)") }.compactMap { name in
+      let leftover = parent.appendingPathComponent(name)
+      let attributes = try? fileManager.attributesOfItem(atPath: leftover.path)
+      guard let modified = attributes?[.modificationDate] as? Date, modified < cutoff else {
+        return nil
+      }
+      return (leftover, modified)
+    }
+  }
+  for leftover in leftovers(".tmp-") { try? fileManager.removeItem(at: leftover.url) }
+  var replaced = leftovers(".old-").sorted { $0.modified > $1.modified }
+  if !fileManager.fileExists(atPath: url.path), let newest = replaced.first,
+    TrainedModel.isModelFolder(newest.url)
+  {
+    guard (try? fileManager.moveItem(at: newest.url, to: url)) != nil else { return }
+    replaced.removeFirst()
+  }
+  for leftover in replaced { try? fileManager.removeItem(at: leftover.url) }
 }
 
 /// A decoding error as one line: the coding path and what was wrong there.

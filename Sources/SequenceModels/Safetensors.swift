@@ -63,8 +63,8 @@ enum Safetensors {
       else { throw .corrupt("tensor \(name): malformed header entry") }
       guard dtype == "F32" else { throw .corrupt("tensor \(name): dtype \(dtype), expected F32") }
       let (start, end) = (offsets[0], offsets[1])
-      let count = shape.reduce(1, *)
-      guard start >= 0, start <= end, end - start == count * 4 else {
+      guard let count = elementCount(shape), start >= 0, start <= end, end - start == count * 4
+      else {
         throw .corrupt("tensor \(name): byte range \(start)..<\(end) does not hold shape \(shape)")
       }
       guard end <= dataLength else {
@@ -81,6 +81,18 @@ enum Safetensors {
       tensors[name] = NamedTensor(name: name, shape: shape, values: values)
     }
     return tensors
+  }
+
+  /// How many elements `shape` holds, or nil when that many float32 bytes do not fit in an
+  /// `Int`: a crafted header must get an error, not an overflow trap.
+  static func elementCount(_ shape: [Int]) -> Int? {
+    var count = 4
+    for dimension in shape {
+      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+      guard !overflow else { return nil }
+      count = product
+    }
+    return count / 4
   }
 
   /// `text` as a JSON string literal.

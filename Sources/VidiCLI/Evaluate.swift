@@ -35,6 +35,9 @@ struct Evaluate: ParsableCommand {
   @Option(help: "Write an HTML report to this file.")
   var report: String?
 
+  @Flag(help: "Replace the Vidi report already at --report (nothing else is ever replaced).")
+  var force = false
+
   @Option(help: "Test-time augmentation: flip (average with the mirrored frames).")
   var tta: Extract.Augmentation?
 
@@ -44,13 +47,13 @@ struct Evaluate: ParsableCommand {
   @Option(help: "Backbone (must be the model's own).")
   var backbone: BackboneID?
 
-  @Option(help: "Frames sampled per clip (must be the model's own).")
+  @Option(parsing: .unconditional, help: "Frames sampled per clip (must be the model's own).")
   var frames: Int?
 
   @Option(help: "Frame sampling (must be the model's own).")
   var sampling: SamplingMode?
 
-  @Option(help: "Cores to use (default: all).")
+  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
   @Flag(help: "Print the metrics as JSON.")
@@ -62,6 +65,7 @@ struct Evaluate: ParsableCommand {
 
   func validate() throws {
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    if let frames { try Console.checkFrames(frames) }
   }
 
   func run() throws {
@@ -73,6 +77,9 @@ struct Evaluate: ParsableCommand {
       throw ExitCode.failure
     }
     do {
+      let reportTarget = report.map { OutputTarget(URL(fileURLWithPath: $0), kind: .report) }
+      try reportTarget?.check(
+        force: force, inputs: [URL(fileURLWithPath: model), URL(fileURLWithPath: dataset)])
       let trained = try TrainedModel.load(from: URL(fileURLWithPath: model))
       let options = try FeatureOptions(
         model: trained, modelPath: model,
@@ -94,6 +101,9 @@ struct Evaluate: ParsableCommand {
       ) { display.update($0) }
       for failure in features.failures {
         Console.failure("\(failure.path): \(failure.reason) (skipped)")
+      }
+      if let note = Console.recomputedNote(features.extraction) {
+        FileHandle.standardError.write(Data((note + "\n").utf8))
       }
       var evaluation = try EvaluationWorkflow.evaluate(
         trained, modelPath: model, clips: features.clips, provenance: options.provenance,

@@ -32,7 +32,7 @@ struct Extract: ParsableCommand {
   @Option(help: "Backbone that encodes the frames.")
   var backbone: BackboneID = .default
 
-  @Option(help: "Frames sampled per clip.")
+  @Option(parsing: .unconditional, help: "Frames sampled per clip.")
   var frames = 20
 
   @Option(help: "How frames are sampled: uniform (over the whole clip) or first.")
@@ -53,7 +53,7 @@ struct Extract: ParsableCommand {
   @Flag(help: "Print the result as JSON.")
   var json = false
 
-  @Option(help: "Cores to use (default: all).")
+  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
   enum Augmentation: String, ExpressibleByArgument, CaseIterable {
@@ -61,7 +61,7 @@ struct Extract: ParsableCommand {
   }
 
   func validate() throws {
-    guard frames > 0 else { throw ValidationError("--frames must be at least 1.") }
+    try Console.checkFrames(frames)
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
   }
 
@@ -114,6 +114,11 @@ struct Extract: ParsableCommand {
   // MARK: --status
 
   private func reportStatus(of clips: [Clip], _ setup: Setup) throws {
+    do {
+      try setup.cache.checkUsable()
+    } catch {
+      throw ExtractionError.cache(error)
+    }
     let status = setup.cache.status(
       of: clips, options: setup.options, views: setup.views, threads: threads)
     if json {

@@ -33,6 +33,9 @@ struct Index: ParsableCommand {
   @Option(help: "Write the manifest CSV (path,label,split,group, ...) to this file.")
   var out: String?
 
+  @Flag(help: "Replace the Vidi manifest already at --out (nothing else is ever replaced).")
+  var force = false
+
   @Flag(help: "Read each video's header (durations, sizes, unreadable files).")
   var probe = false
 
@@ -48,6 +51,8 @@ struct Index: ParsableCommand {
 
   func run() throws {
     do {
+      let target = out.map { OutputTarget(URL(fileURLWithPath: $0), kind: .manifest) }
+      try target?.check(force: force, inputs: [URL(fileURLWithPath: root)])
       let groups = try groupPattern.map { pattern throws(DatasetError) in
         try GroupKeyRule(pattern: pattern)
       }
@@ -61,6 +66,9 @@ struct Index: ParsableCommand {
       print(json ? summary.json : summary.report)
       guard index.isUsable else { throw DatasetError.noClips(path: index.root.path) }
     } catch let error as DatasetError {
+      Console.failure("\(error)")
+      throw ExitCode.failure
+    } catch let error as OutputError {
       Console.failure("\(error)")
       throw ExitCode.failure
     }

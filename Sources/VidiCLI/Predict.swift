@@ -32,7 +32,7 @@ struct Predict: ParsableCommand {
   @Argument(help: "Video files, folders, quoted glob patterns or lists of videos (.csv, .txt).")
   var videos: [String]
 
-  @Option(help: "How many classes to list per video.")
+  @Option(parsing: .unconditional, help: "How many classes to list per video.")
   var topK = 5
 
   @Flag(help: "Add per-frame probabilities from the per-frame classifier.")
@@ -50,13 +50,13 @@ struct Predict: ParsableCommand {
   @Option(help: "Backbone (must be the model's own).")
   var backbone: BackboneID?
 
-  @Option(help: "Frames sampled per video (must be the model's own).")
+  @Option(parsing: .unconditional, help: "Frames sampled per video (must be the model's own).")
   var frames: Int?
 
   @Option(help: "Frame sampling (must be the model's own).")
   var sampling: SamplingMode?
 
-  @Option(help: "Cores to use (default: all).")
+  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
   @Flag(
@@ -76,6 +76,7 @@ struct Predict: ParsableCommand {
         throw ValidationError("--output \(error)")
       }
     }
+    if let frames { try Console.checkFrames(frames) }
   }
 
   func run() throws {

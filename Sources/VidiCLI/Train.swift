@@ -18,6 +18,10 @@ struct Train: ParsableCommand {
       Examples:
         vidi train data/ucf101 --out ucf101.vidi
         vidi train data/ucf101 --out gru.vidi --model gru --epochs 40 --augment flip
+        vidi train data/ucf101 --out ucf101.vidi --force   (replace the model written before)
+
+      --out never replaces anything but a Vidi model folder, and a model only with --force; \
+      the new model is written beside it and renamed into place once complete.
       """)
 
   @Argument(help: "Dataset folder or CSV manifest.")
@@ -28,19 +32,25 @@ struct Train: ParsableCommand {
   @Option(help: "Where to write the model folder, e.g. model.vidi.")
   var out: String
 
+  @Flag(help: "Replace the Vidi model already at --out (nothing else is ever replaced).")
+  var force = false
+
   @Option(help: "The model to train; auto trains every candidate and keeps the best.")
   var model: ModelChoice = .auto
 
-  @Option(help: "Most epochs per model (default: the model's own, with early stopping).")
+  @Option(
+    parsing: .unconditional,
+    help: "Most epochs per model (default: the model's own, with early stopping).")
   var epochs: Int?
 
-  @Option(help: "Clips per minibatch (default: 32).")
+  @Option(parsing: .unconditional, help: "Clips per minibatch (default: 32).")
   var batchSize: Int?
 
-  @Option(name: .customLong("lr"), help: "Adam learning rate (default: 0.001).")
+  @Option(
+    name: .customLong("lr"), parsing: .unconditional, help: "Adam learning rate (default: 0.001).")
   var learningRate: Double?
 
-  @Option(help: "Fraction of each class held out for validation.")
+  @Option(parsing: .unconditional, help: "Fraction of each class held out for validation.")
   var valFraction = 0.2
 
   @Option(help: "Seed for weights, shuffling, dropout and the validation split.")
@@ -49,7 +59,7 @@ struct Train: ParsableCommand {
   @Option(help: "Backbone that encodes the frames.")
   var backbone: BackboneID = .default
 
-  @Option(help: "Frames sampled per clip.")
+  @Option(parsing: .unconditional, help: "Frames sampled per clip.")
   var frames = 20
 
   @Option(help: "How frames are sampled: uniform (over the whole clip) or first.")
@@ -65,14 +75,14 @@ struct Train: ParsableCommand {
       """)
   var augment: Extract.Augmentation?
 
-  @Option(help: "Cores to use (default: all).")
+  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
   @Flag(help: "Print the result as JSON (progress goes to standard error).")
   var json = false
 
   func validate() throws {
-    guard frames > 0 else { throw ValidationError("--frames must be at least 1.") }
+    try Console.checkFrames(frames)
     guard (0..<1).contains(valFraction) else {
       throw ValidationError("--val-fraction must be at least 0 and below 1.")
     }
@@ -85,7 +95,9 @@ struct Train: ParsableCommand {
   func run() throws {
     do {
       let output = URL(fileURLWithPath: out)
-      try Self.checkWritable(output)
+      let target = OutputTarget(output, kind: .model)
+      let inputs = [URL(fileURLWithPath: dataset), Console.cacheFolder(cache)]
+      try target.check(force: force, inputs: inputs)
       let index = try datasetArguments.index(dataset)
       let clips = index.trainingClips
       guard !clips.isEmpty else {
@@ -102,6 +114,7 @@ struct Train: ParsableCommand {
       for failure in features.failures {
         Console.failure("\(failure.path): \(failure.reason) (skipped)")
       }
+      if let note = Console.recomputedNote(features.extraction) { say(note) }
       let set = try TrainingSet(
         clips: features.clips, validationFraction: valFraction, seed: seed,
         dataset: index.root.path)
@@ -116,6 +129,8 @@ struct Train: ParsableCommand {
       let trained = try TrainingWorkflow.train(
         set, provenance: options.provenance, options: trainingOptions
       ) { say($0.line) }
+      // Training can take hours: whatever appeared at --out meanwhile is judged again.
+      try target.check(force: force, inputs: inputs)
       try trained.save(to: output)
       if json {
         print(try PrettyJSON.string(TrainReport(trained, path: output.path, set: set, features)))
@@ -125,18 +140,6 @@ struct Train: ParsableCommand {
     } catch {
       Console.failure("\(error)")
       throw ExitCode.failure
-    }
-  }
-
-  /// Fails before any work when the model could not be written at the end.
-  static func checkWritable(_ output: URL) throws {
-    let folder = output.deletingLastPathComponent()
-    var isDirectory: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory),
-      isDirectory.boolValue, FileManager.default.isWritableFile(atPath: folder.path)
-    else {
-      throw ModelFileError.writeFailed(
-        path: output.path, reason: "the folder \(folder.path) does not exist or is not writable")
     }
   }
 

@@ -131,6 +131,50 @@ import Testing
   }
 
   /// `vidi train data --out data/model.vidi` must not turn the model into a class.
+  /// One link back to its own folder used to count its clip 41 times (until paths grew too
+  /// long); two such links doubled the paths at every level, so indexing never ended.
+  @Test func symbolicLinkLoopsAreFollowedOnce() throws {
+    let data = try DatasetFolder()
+    try data.clip("train/Walk/v_Walk_g01_c01.avi")
+    try data.clip("train/Run/v_Run_g01_c01.avi")
+    try data.clip("test/Walk/v_Walk_g02_c01.avi")
+    let manager = FileManager.default
+    try manager.createSymbolicLink(
+      atPath: data.url("train/Walk/again").path, withDestinationPath: ".")
+    try manager.createSymbolicLink(
+      atPath: data.url("train/Walk/more").path, withDestinationPath: "..")
+    try manager.createSymbolicLink(
+      atPath: data.url("train/Run/up").path, withDestinationPath: "../..")
+    try manager.createSymbolicLink(
+      atPath: data.url("train/Run/loop").path, withDestinationPath: data.url("train/Run").path)
+    try manager.createSymbolicLink(
+      atPath: data.url("test/Walk/walk-train").path, withDestinationPath: "../../train/Walk")
+    let index = try DatasetIndex(root: data.root)
+    #expect(
+      index.clips.map(\.path).sorted() == [
+        "test/Walk/v_Walk_g02_c01.avi", "train/Run/v_Run_g01_c01.avi",
+        "train/Walk/v_Walk_g01_c01.avi",
+      ])
+    #expect(
+      index.skipped.filter { $0.reason == .repeatedFolder }.map(\.path).sorted() == [
+        "test/Walk/walk-train", "train/Run/loop", "train/Run/up", "train/Walk/again",
+        "train/Walk/more",
+      ])
+  }
+
+  /// A class folder that is a link to another class folder does not give its clips two labels,
+  /// whichever name sorts first.
+  @Test func aLinkedClassFolderIsIndexedOnce() throws {
+    let data = try DatasetFolder()
+    try data.clip("boxing/person01_boxing_d1.avi")
+    try FileManager.default.createSymbolicLink(
+      atPath: data.url("a-boxing-link").path, withDestinationPath: "boxing")
+    let index = try DatasetIndex(root: data.root)
+    #expect(index.clips.map(\.path) == ["boxing/person01_boxing_d1.avi"])
+    #expect(index.skipped.map(\.path) == ["a-boxing-link"])
+    #expect(index.skipped.map(\.reason) == [.repeatedFolder])
+  }
+
   @Test func modelsSavedInsideTheDatasetAreNotClasses() throws {
     let keras = try DatasetFolder()
     try keras.clip("train/v_CricketShot_g08_c01.avi")

@@ -212,19 +212,51 @@ import Testing
     #expect(try fixture.cacheFiles().isEmpty, "no cache given, nothing stored")
   }
 
-  @Test func anUnwritableCacheStopsTheRunWithOneLine() throws {
+  /// A cache path that is a file said "NSCocoaErrorDomain error 512".
+  @Test func aCachePathThatIsAFileIsRefusedInWords() throws {
     let fixture = try ExtractionFixture()
     let blocker = fixture.folder.appendingPathComponent("not-a-folder")
     try Data("x".utf8).write(to: blocker)
-    let extractor = try fixture.extractor(cache: FeatureCache(directory: blocker))
+    for cache in [blocker, blocker.appendingPathComponent("features")] {
+      let error = try #require(throws: ExtractionError.self) {
+        try fixture.extractor(cache: FeatureCache(directory: cache))
+      }
+      #expect(
+        error.description
+          == "\(blocker.path): cannot hold the feature cache: it is a file, not a folder")
+    }
+  }
+
+  @Test func aCacheFolderReplacedByAFileStopsTheRunWithOneLine() throws {
+    let fixture = try ExtractionFixture()
+    let later = fixture.folder.appendingPathComponent("later")
+    let extractor = try fixture.extractor(cache: FeatureCache(directory: later))
+    try Data("x".utf8).write(to: later)
     let clips = try fixture.index().clips
     let error = try #require(throws: ExtractionError.self) { try extractor.extract(clips) }
     guard case .cache(let cacheError) = error else {
       Issue.record("expected a cache error, got \(error)")
       return
     }
-    #expect(cacheError.description.contains(blocker.path))
-    #expect(!error.description.contains("\n"))
+    #expect(
+      cacheError.description
+        == "\(later.path): cannot hold the feature cache: it is a file, not a folder")
+    #expect(!error.description.contains("\n") && !error.description.contains("NSCocoaErrorDomain"))
+  }
+
+  /// Twenty `kill -9`s during extraction left temporary files in the cache for ever.
+  @Test func extractionRemovesStaleTemporaryFiles() throws {
+    let fixture = try ExtractionFixture()
+    let shard = fixture.cache.directory.appendingPathComponent("ab")
+    try FileManager.default.createDirectory(at: shard, withIntermediateDirectories: true)
+    let stale = shard.appendingPathComponent(".\(String(repeating: "ab", count: 32)).features.1")
+    let fresh = shard.appendingPathComponent(".\(String(repeating: "ab", count: 32)).features.2")
+    for url in [stale, fresh] { try Data("partial".utf8).write(to: url) }
+    try FileManager.default.setAttributes(
+      [.modificationDate: Date().addingTimeInterval(-3600)], ofItemAtPath: stale.path)
+    try fixture.extractor().extract(fixture.index().clips)
+    #expect(!FileManager.default.fileExists(atPath: stale.path))
+    #expect(FileManager.default.fileExists(atPath: fresh.path), "may belong to a running writer")
   }
 
   @Test func missingWeightsNameTheFetchCommand() throws {

@@ -1,7 +1,8 @@
 import Foundation
 
-/// SHA-256 (FIPS 180-4), streaming. Verifies downloaded weights against pinned digests and keys
-/// cached features by content; written here because Foundation on Linux has no digest API.
+/// SHA-256 (FIPS 180-4), streaming. Verifies downloaded weights against pinned digests and model
+/// weights against the digest saved with them, and keys cached features by content; written here
+/// because Foundation on Linux has no digest API.
 public struct SHA256: Sendable {
   private var state: [UInt32] = [
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a,
@@ -21,14 +22,12 @@ public struct SHA256: Sendable {
       pending.append(contentsOf: rest.prefix(take))
       rest = rest.dropFirst(take)
       guard pending.count == 64 else { return }
-      pending.withUnsafeBytes { compress(block: $0[...]) }
+      pending.withUnsafeBytes { compress(blocks: $0) }
       pending.removeAll(keepingCapacity: true)
     }
-    while rest.count >= 64 {
-      compress(block: rest.prefix(64))
-      rest = rest.dropFirst(64)
-    }
-    pending.append(contentsOf: rest)
+    let whole = rest.count - rest.count % 64
+    compress(blocks: UnsafeRawBufferPointer(rebasing: rest.prefix(whole)))
+    pending.append(contentsOf: rest.dropFirst(whole))
   }
 
   /// Feeds more bytes into the digest.
@@ -85,32 +84,42 @@ public struct SHA256: Sendable {
     0xc671_78f2,
   ]
 
-  private mutating func compress(block: Slice<UnsafeRawBufferPointer>) {
-    var w = [UInt32](repeating: 0, count: 64)
-    for i in 0..<16 {
-      let base = block.startIndex + 4 * i
-      w[i] =
-        UInt32(block[base]) << 24 | UInt32(block[base + 1]) << 16
-        | UInt32(block[base + 2]) << 8 | UInt32(block[base + 3])
+  /// Runs the compression function over `bytes`, a whole number of 64-byte blocks. The
+  /// message schedule lives on the stack and the working state in locals: hashing every clip
+  /// of a dataset for its cache key must stay far below the cost of decoding it.
+  private mutating func compress(blocks bytes: UnsafeRawBufferPointer) {
+    guard bytes.count >= 64 else { return }
+    var digest = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
+    Self.roundConstants.withUnsafeBufferPointer { k in
+      withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+        for offset in stride(from: 0, to: bytes.count - 63, by: 64) {
+          for i in 0..<16 {
+            w[i] = UInt32(
+              bigEndian: bytes.loadUnaligned(fromByteOffset: offset + 4 * i, as: UInt32.self))
+          }
+          for i in 16..<64 {
+            let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3)
+            let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] >> 10)
+            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+          }
+          var (a, b, c, d, e, f, g, h) = digest
+          for i in 0..<64 {
+            let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
+            let choice = (e & f) ^ (~e & g)
+            let t1 = h &+ s1 &+ choice &+ k[i] &+ w[i]
+            let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
+            let majority = (a & b) ^ (a & c) ^ (b & c)
+            let t2 = s0 &+ majority
+            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+          }
+          digest = (
+            digest.0 &+ a, digest.1 &+ b, digest.2 &+ c, digest.3 &+ d, digest.4 &+ e,
+            digest.5 &+ f, digest.6 &+ g, digest.7 &+ h
+          )
+        }
+      }
     }
-    for i in 16..<64 {
-      let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3)
-      let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] >> 10)
-      w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-    }
-    var (a, b, c, d, e, f, g, h) = (
-      state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7]
-    )
-    for i in 0..<64 {
-      let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-      let choice = (e & f) ^ (~e & g)
-      let t1 = h &+ s1 &+ choice &+ Self.roundConstants[i] &+ w[i]
-      let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-      let majority = (a & b) ^ (a & c) ^ (b & c)
-      let t2 = s0 &+ majority
-      (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-    }
-    for (i, value) in [a, b, c, d, e, f, g, h].enumerated() { state[i] &+= value }
+    state = [digest.0, digest.1, digest.2, digest.3, digest.4, digest.5, digest.6, digest.7]
   }
 
   private func rotate(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }

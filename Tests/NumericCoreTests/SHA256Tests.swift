@@ -1,5 +1,5 @@
-import Backbones
 import Foundation
+import NumericCore
 import Testing
 
 @Suite struct SHA256Tests {
