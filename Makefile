@@ -10,8 +10,17 @@ endif
 SWIFT_FLAGS = -c $(CONFIG) $(NATIVE)
 BIN = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path 2>/dev/null)
 VIDI = $(BIN)/vidi
+IMAGE ?= vidi:latest
+# Extra `docker build` / `podman build` arguments, e.g. IMAGE_ARGS='--build-arg VIDI_WEIGHTS=0'.
+IMAGE_ARGS ?=
 
-.PHONY: setup build models test demo format
+# Where `make install` puts vidi: $(PREFIX)/lib/vidi/ (the binary and the resource bundles it
+# reads at run time) and a $(PREFIX)/bin/vidi link. DESTDIR is for packagers.
+PREFIX ?= /usr/local
+# `sudo make install` may not find swift on root's PATH; the release build's folder then.
+INSTALL_BIN = $(if $(BIN),$(BIN),.build/$(CONFIG))
+
+.PHONY: setup build models test demo format image install uninstall
 
 setup:
 	@scripts/setup.sh
@@ -23,12 +32,34 @@ build: setup
 models: build
 	$(VIDI) models fetch --all
 
+# The image check first: it needs no container engine and takes seconds.
 test: models
+	scripts/check-image-libs.sh --self-test $(VIDI)
 	$(SWIFT) test $(SWIFT_FLAGS)
 
 demo: build
 	$(VIDI) models fetch
 	$(VIDI) demo
+
+# The container image (Dockerfile), with docker or podman.
+image:
+	@scripts/build-image.sh $(IMAGE) $(IMAGE_ARGS)
+
+install:
+	@test -x $(INSTALL_BIN)/vidi || { echo "no $(INSTALL_BIN)/vidi: run 'make build' first" >&2; exit 1; }
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/vidi
+	install -m 755 $(INSTALL_BIN)/vidi $(DESTDIR)$(PREFIX)/lib/vidi/vidi
+	for bundle in $(INSTALL_BIN)/*.resources; do \
+	  case $$bundle in *Tests.resources) continue;; esac; \
+	  rm -rf $(DESTDIR)$(PREFIX)/lib/vidi/$$(basename $$bundle) && \
+	  cp -R $$bundle $(DESTDIR)$(PREFIX)/lib/vidi/ || exit 1; \
+	done
+	ln -sf ../lib/vidi/vidi $(DESTDIR)$(PREFIX)/bin/vidi
+	@echo "installed $(DESTDIR)$(PREFIX)/bin/vidi"
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/lib/vidi
+	rm -f $(DESTDIR)$(PREFIX)/bin/vidi
 
 format:
 	$(SWIFT) format --in-place --recursive Package.swift Sources Tests

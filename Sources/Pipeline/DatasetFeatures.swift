@@ -103,20 +103,24 @@ extension DatasetIndex {
 }
 
 extension ReportFrameStrip {
-  /// Strips of `frames` evenly spaced frames of the clips at `paths` (the first `limit` found
-  /// in `clips`), for a report's misclassified clips. A clip whose frames cannot be read gets
-  /// no strip.
+  /// Strips of the frames `sampling` picks (the model's own sampling, so they are the frames
+  /// its timeline scores) from the clips at `paths` (the first `limit` found in `clips`), for a
+  /// report's misclassified clips. A clip whose frames cannot be read gets no strip.
   public static func sampled(
-    paths: [String], clips: [Clip], frames: Int = 8, size: Int = 64, limit: Int = 6
+    paths: [String], clips: [Clip], sampling: FrameSampling = .uniform(8), size: Int = 64,
+    limit: Int = 6
   ) -> [ReportFrameStrip] {
     let byPath = Dictionary(clips.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
     return paths.compactMap { byPath[$0] }.prefix(limit).compactMap { clip in
       guard
-        let thumbnails = try? RGBThumbnail.sampledFrames(
-          ofVideoAt: clip.url, sampling: .uniform(frames), size: size),
-        !thumbnails.isEmpty
+        let batch = try? VideoReader.read(
+          clip.url, sampling: sampling, size: size, bestEffort: true),
+        batch.count > 0
       else { return nil }
-      return ReportFrameStrip(path: clip.path, frames: thumbnails)
+      return ReportFrameStrip(
+        path: clip.path, frames: (0..<batch.count).map { RGBThumbnail(frame: batch, index: $0) },
+        frameIndices: Array(batch.frameIndices.prefix(batch.count)),
+        times: Array(batch.timestamps.prefix(batch.count)))
     }
   }
 }

@@ -60,6 +60,10 @@ public struct SkippedFile: Sendable, Hashable, Codable {
     case outsideClasses = "not in a class folder"
     /// A model `vidi train` saved inside the dataset; it is not a class.
     case model = "a Vidi model"
+    /// A video the official split lists do not name.
+    case notListed = "not in the split lists"
+    /// A video the split lists leave out of the chosen split (HMDB51's flag 0).
+    case unusedInSplit = "not used in this split"
   }
 
   public var path: String
@@ -84,6 +88,19 @@ public enum DatasetLayout: String, Sendable, Hashable, Codable {
   case classFolders = "class-folders"
   /// CSV manifest(s) with `video_name,tag` (or `path,label`) columns.
   case manifest
+  /// `ROOT/<class>/*` split by the official lists UCF101 and HMDB51 ship
+  /// (`trainlist01.txt`, `testlist01.txt`; `<class>_test_split1.txt`).
+  case splitLists = "split-lists"
+}
+
+/// The official split lists an index was split by.
+public struct SplitListsUsed: Sendable, Hashable, Codable {
+  /// The folder holding the lists.
+  public var folder: String
+  /// The split number: 1 for `trainlist01.txt` or `*_test_split1.txt`.
+  public var number: Int
+  /// Clips the lists put in train or test that the dataset folder lacks.
+  public var missing: Int
 }
 
 /// The clips of a dataset with their labels, splits and group keys, plus what was skipped and
@@ -94,10 +111,13 @@ public struct DatasetIndex: Sendable {
     /// Open each video's header: adds `VideoInfo` to clips and finds unreadable files.
     public var probe: Bool
     public var groups: GroupKeyRule
+    /// Which of the official split lists to use when the dataset has them (1, 2 or 3).
+    public var splitNumber: Int
 
-    public init(probe: Bool = false, groups: GroupKeyRule = .builtIn) {
+    public init(probe: Bool = false, groups: GroupKeyRule = .builtIn, splitNumber: Int = 1) {
       self.probe = probe
       self.groups = groups
+      self.splitNumber = splitNumber
     }
   }
 
@@ -112,6 +132,8 @@ public struct DatasetIndex: Sendable {
   public internal(set) var clips: [Clip]
   public internal(set) var skipped: [SkippedFile]
   public internal(set) var unreadable: [UnreadableFile]
+  /// Set when the official split lists assigned the splits.
+  public internal(set) var splitLists: SplitListsUsed?
 
   public init(
     root: URL, folder: URL, layout: DatasetLayout, probed: Bool, clips: [Clip],
@@ -143,4 +165,7 @@ public struct DatasetIndex: Sendable {
 
   /// True when there is at least one clip to work with.
   public var isUsable: Bool { !clips.isEmpty }
+
+  /// Whether a file named `name` has a video's extension (what indexing takes as a clip).
+  public static func isVideoFile(_ name: String) -> Bool { DatasetScanner.isVideo(name) }
 }

@@ -16,7 +16,9 @@ struct ManifestTable {
 
   var rows: [Row] = []
 
-  init(contentsOf url: URL) throws(DatasetError) {
+  /// Reads the manifest at `url`; a list of videos to classify (`labelRequired` false) needs
+  /// only the path column.
+  init(contentsOf url: URL, labelRequired: Bool = true) throws(DatasetError) {
     let text: String
     do {
       text = try String(contentsOf: url, encoding: .utf8)
@@ -27,8 +29,8 @@ struct ManifestTable {
     guard let header = records.first?.map({ $0.trimmingCharacters(in: .whitespaces).lowercased() })
     else { throw .badManifest(path: url.path, reason: "it is empty") }
     func column(_ names: [String]) -> Int? { names.lazy.compactMap(header.firstIndex(of:)).first }
-    guard let pathColumn = column(Self.pathColumns), let labelColumn = column(Self.labelColumns)
-    else {
+    let labelColumn = column(Self.labelColumns)
+    guard let pathColumn = column(Self.pathColumns), labelColumn != nil || !labelRequired else {
       throw .badManifest(
         path: url.path, reason: "it needs a video_name (or path) column and a tag (or label) column"
       )

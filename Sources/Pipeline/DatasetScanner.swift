@@ -10,6 +10,7 @@ struct DatasetScanner {
   private var clips: [Clip] = []
   private var skipped: [SkippedFile] = []
   private var unreadable: [UnreadableFile] = []
+  private var splitListsUsed: SplitListsUsed?
 
   /// Extensions of the containers FFmpeg reads that datasets use.
   static let videoExtensions: Set<String> = [
@@ -58,10 +59,12 @@ struct DatasetScanner {
     } else {
       layout = try scanFolder()
     }
-    return DatasetIndex(
+    var index = DatasetIndex(
       root: root, folder: folder, layout: layout, probed: options.probe, clips: clips,
       skipped: skipped,
       unreadable: unreadable)
+    index.splitLists = splitListsUsed
+    return index
   }
 
   // MARK: Folders
@@ -102,10 +105,15 @@ struct DatasetScanner {
       }
       return .splitFolders
     }
-    let classFolders = visibleFolders(top).filter { DatasetSplit(name: $0.name) == nil }
+    let listFolder = DatasetSplitLists.folder(in: root)
+    let classFolders = visibleFolders(top).filter {
+      DatasetSplit(name: $0.name) == nil && $0.url.standardizedFileURL != listFolder
+    }
     if !classFolders.isEmpty {
-      scanClassFolders(in: root, path: nil, split: .unassigned)
-      return .classFolders
+      scanClassFolders(in: root, path: nil, split: .unassigned, excluding: listFolder)
+      guard let listFolder else { return .classFolders }
+      try apply(DatasetSplitLists(folder: listFolder, number: options.splitNumber))
+      return .splitLists
     }
     let manifests = top.filter { !$0.isFolder && $0.name.lowercased().hasSuffix(".csv") }
     guard !manifests.isEmpty else { throw .noClassFolders(path: root.path) }
@@ -118,9 +126,12 @@ struct DatasetScanner {
       SkippedFile(path: path, reason: Self.junkReason(entry.name) ?? .outsideClasses))
   }
 
-  /// Each visible folder in `folder` is a class; files beside them are skipped.
-  private mutating func scanClassFolders(in folder: URL, path: String?, split: DatasetSplit) {
-    for entry in entries(of: folder) {
+  /// Each visible folder in `folder` is a class (except the one holding split lists); files
+  /// beside them are skipped.
+  private mutating func scanClassFolders(
+    in folder: URL, path: String?, split: DatasetSplit, excluding lists: URL? = nil
+  ) {
+    for entry in entries(of: folder) where entry.url.standardizedFileURL != lists {
       let entryPath = path.map { "\($0)/\(entry.name)" } ?? entry.name
       if entry.isFolder, Self.junkReason(entry.name) == nil {
         collect(entry.url, path: entryPath, label: entry.name, split: split)
@@ -148,6 +159,35 @@ struct DatasetScanner {
         admit(entry.url, path: entryPath, label: label, split: split, group: nil)
       }
     }
+  }
+
+  // MARK: Split lists
+
+  /// Gives each clip (and unreadable file) the split its list names; clips the lists do not
+  /// name, or leave out of this split, are skipped.
+  private mutating func apply(_ lists: DatasetSplitLists) {
+    var kept: [Clip] = []
+    for var clip in clips {
+      guard let entry = lists.entry(forPath: clip.path) else {
+        skipped.append(SkippedFile(path: clip.path, reason: .notListed))
+        continue
+      }
+      guard let split = entry.split else {
+        skipped.append(SkippedFile(path: clip.path, reason: .unusedInSplit))
+        continue
+      }
+      clip.split = split
+      kept.append(clip)
+    }
+    clips = kept
+    unreadable = unreadable.map { file in
+      var file = file
+      file.split = lists.entry(forPath: file.path)?.split ?? file.split
+      return file
+    }
+    splitListsUsed = SplitListsUsed(
+      folder: displayPath(lists.folder), number: lists.number,
+      missing: lists.missingCount(found: clips.map(\.path) + unreadable.map(\.path)))
   }
 
   // MARK: Manifests

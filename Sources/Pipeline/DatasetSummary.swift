@@ -27,6 +27,8 @@ public struct DatasetSummary: Sendable, Hashable, Codable {
   public var unreadable: [UnreadableFile]
   /// Where the manifest was written, when it was.
   public var manifest: String?
+  /// The official split lists that assigned the splits, if any.
+  public var splitLists: SplitListsUsed?
 }
 
 extension DatasetIndex {
@@ -47,7 +49,8 @@ extension DatasetIndex {
     }
     return DatasetSummary(
       root: root.path, layout: layout, probed: probed, clips: clips.count, labels: labels,
-      splits: splits, skipped: skipped, unreadable: unreadable, manifest: nil)
+      splits: splits, skipped: skipped, unreadable: unreadable, manifest: nil,
+      splitLists: splitLists)
   }
 }
 
@@ -62,10 +65,17 @@ extension DatasetSummary {
     case .splitFolders: layoutName = "train/test class folders"
     case .classFolders: layoutName = "class folders"
     case .manifest: layoutName = "CSV manifest"
+    case .splitLists: layoutName = "class folders with official split lists"
     }
     var lines = [
       "\(root) (\(layoutName)): \(Self.count(clips, "clip")), \(Self.count(labels.count, "class", "classes"))"
     ]
+    if let lists = splitLists {
+      let missing =
+        lists.missing > 0
+        ? "; \(Self.count(lists.missing, "listed clip")) not in the folder" : ""
+      lines.append("split \(lists.number) of the lists in \(lists.folder)\(missing)")
+    }
     let labelWidth = max(5, labels.map(\.count).max() ?? 0)
     let header = ["split".padded(10), "class".padded(labelWidth), "clips".padded(6, left: true)]
     lines.append(

@@ -10,14 +10,18 @@ public struct EvaluatedClip: Sendable, Hashable, Codable {
   public var probabilities: [Float]
   /// Optional per-frame probabilities (frames × classes), from the per-frame classifier.
   public var frameProbabilities: [[Float]]?
+  /// The source frame index of each row of `frameProbabilities`, when known.
+  public var frameIndices: [Int]?
 
   public init(
-    path: String, trueLabel: Int, probabilities: [Float], frameProbabilities: [[Float]]? = nil
+    path: String, trueLabel: Int, probabilities: [Float], frameProbabilities: [[Float]]? = nil,
+    frameIndices: [Int]? = nil
   ) {
     self.path = path
     self.trueLabel = trueLabel
     self.probabilities = probabilities
     self.frameProbabilities = frameProbabilities
+    self.frameIndices = frameIndices
   }
 }
 
@@ -57,15 +61,24 @@ public struct PerClassMetrics: Sendable, Hashable, Codable {
 public struct FrameTimeline: Sendable, Hashable, Codable {
   public var trueClass: [Float]
   public var predictedClass: [Float]
+  /// The source frame index of each value, when known.
+  public var frames: [Int]?
+  /// Seconds from the start of the clip to each frame, when its frame rate is known.
+  public var times: [Double]?
 
-  public init(trueClass: [Float], predictedClass: [Float]) {
+  public init(
+    trueClass: [Float], predictedClass: [Float], frames: [Int]? = nil, times: [Double]? = nil
+  ) {
     self.trueClass = trueClass
     self.predictedClass = predictedClass
+    self.frames = frames
+    self.times = times
   }
 
   enum CodingKeys: String, CodingKey {
     case trueClass = "true_class"
     case predictedClass = "predicted_class"
+    case frames, times
   }
 }
 
@@ -158,6 +171,11 @@ public struct EvaluationMetrics: Sendable, Hashable, Codable {
     case misclassified
   }
 
+  /// How many clips were predicted as each class (the confusion matrix's column sums).
+  public var predictedCounts: [Int] {
+    classes.indices.map { column in confusionMatrix.reduce(0) { $0 + $1[column] } }
+  }
+
   /// The k values reported, as far as the number of classes allows.
   public static let reportedK = [1, 3, 5]
 
@@ -189,7 +207,8 @@ public struct EvaluationMetrics: Sendable, Hashable, Codable {
             },
             frameTimeline: clip.frameProbabilities.map {
               FrameTimeline(
-                trueClass: $0.map { $0[clip.trueLabel] }, predictedClass: $0.map { $0[predicted] })
+                trueClass: $0.map { $0[clip.trueLabel] }, predictedClass: $0.map { $0[predicted] },
+                frames: clip.frameIndices.map { Array($0.prefix(clip.frameProbabilities!.count)) })
             }))
       }
     }
@@ -205,6 +224,17 @@ public struct EvaluationMetrics: Sendable, Hashable, Codable {
     self.perClass = Self.perClassMetrics(classes: classes, confusion: confusion)
     let present = perClass.filter { $0.support > 0 }
     self.meanClassAccuracy = present.map(\.recall).reduce(0, +) / Double(present.count)
+  }
+
+  /// Adds the time of each frame to the misclassified clips' timelines, from each clip's frame
+  /// rate (keyed by path; clips without one keep frame numbers only).
+  public mutating func addFrameTimes(frameRates: [String: Double]) {
+    for index in misclassified.indices {
+      guard let rate = frameRates[misclassified[index].path], rate > 0,
+        let frames = misclassified[index].frameTimeline?.frames
+      else { continue }
+      misclassified[index].frameTimeline?.times = frames.map { Double($0) / rate }
+    }
   }
 
   /// Pretty-printed JSON with sorted keys, so reruns diff cleanly.

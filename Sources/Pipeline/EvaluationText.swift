@@ -15,15 +15,27 @@ extension EvaluationMetrics {
     let labelWidth = max(classes.map(\.count).max() ?? 0, 5)
     lines.append(
       pad("class", labelWidth, left: true) + "  precision  recall      f1  support")
-    for row in perClass {
+    let predicted = predictedCounts
+    for (index, row) in perClass.enumerated() {
+      let precision = predicted[index] > 0 ? percent(row.precision) : "—"
+      let (recall, f1) = row.support > 0 ? (percent(row.recall), percent(row.f1)) : ("—", "—")
       lines.append(
-        pad(row.label, labelWidth, left: true) + pad(percent(row.precision), 11)
-          + pad(percent(row.recall), 8) + pad(percent(row.f1), 8) + pad(String(row.support), 9))
+        pad(row.label, labelWidth, left: true) + pad(precision, 11) + pad(recall, 8)
+          + pad(f1, 8) + pad(String(row.support), 9))
     }
-    lines += ["", "confusion matrix (rows: true class, columns: predicted, in the order above)"]
-    let cell = max(String(clipCount).count, 3) + 1
-    for (label, row) in zip(classes, confusionMatrix) {
-      lines.append(pad(label, labelWidth, left: true) + row.map { pad(String($0), cell) }.joined())
+    if perClass.contains(where: { $0.support == 0 }) || predicted.contains(0) {
+      lines.append("(— : the class has no clips here, or was never predicted)")
+    }
+    lines += ["", "confusion matrix (rows: true class, columns: predicted class by number)"]
+    let number = String(classes.count).count
+    let cell = max(String(clipCount).count, number) + 2
+    let rowHead = number + 1 + labelWidth
+    lines.append(
+      pad("", rowHead, left: true) + classes.indices.map { pad(String($0 + 1), cell) }.joined())
+    for (index, (label, row)) in zip(classes, confusionMatrix).enumerated() {
+      lines.append(
+        pad(String(index + 1), number) + " " + pad(label, labelWidth, left: true)
+          + row.map { pad(String($0), cell) }.joined())
     }
     if !misclassified.isEmpty {
       lines += ["", "misclassified (\(misclassified.count)):"]

@@ -14,6 +14,28 @@ public struct FeatureEvaluation: Sendable, Equatable {
   }
 }
 
+/// What the model said about one evaluated clip: its true class, the predicted one and that
+/// class's probability (`evaluate --json`'s `predictions`, for computing one's own metrics).
+public struct ClipPrediction: Sendable, Hashable, Codable {
+  public var video: String
+  public var label: String
+  public var predicted: String
+  public var probability: Float
+}
+
+extension FeatureEvaluation {
+  /// One entry per evaluated clip, in evaluation order.
+  public var predictions: [ClipPrediction] {
+    let classes = metrics.classes
+    return clips.map { clip in
+      let best = PredictionWorkflow.ranking(clip.probabilities)[0]
+      return ClipPrediction(
+        video: clip.path, label: classes[clip.trueLabel], predicted: classes[best],
+        probability: clip.probabilities[best])
+    }
+  }
+}
+
 /// Applies a trained model to extracted features of labelled clips and scores it.
 public enum EvaluationWorkflow {
   /// Evaluates `model` (loaded from `modelPath`, which names it in errors) on the original
@@ -51,6 +73,7 @@ public enum EvaluationWorkflow {
         path: clip.path, trueLabel: labels[index], probabilities: probabilities[index])
       if PredictionWorkflow.ranking(probabilities[index])[0] != labels[index] {
         item.frameProbabilities = try model.timeline(features: clip.values, length: clip.length)
+        item.frameIndices = Array(clip.frameIndices.prefix(clip.length))
       }
       evaluated.append(item)
     }
@@ -126,7 +149,7 @@ extension ReportInput {
         model: modelName, backbone: model.provenance?.backbone ?? "unknown", dataset: dataset,
         facts: summaryFacts + facts),
       metrics: evaluation.metrics,
-      history: ReportTrainingHistory(training.history),
+      history: ReportTrainingHistory(training.history, keptEpoch: training.bestEpoch),
       candidates: selection.map { selection in
         selection.candidates.map {
           ReportCandidate(
@@ -143,11 +166,11 @@ extension ReportInput {
 extension ReportTrainingHistory {
   /// The curves of a model's training history; the validation series are empty when it was
   /// trained without validation.
-  public init(_ history: [EpochRecord]) {
+  public init(_ history: [EpochRecord], keptEpoch: Int? = nil) {
     self.init(
       trainLoss: history.map(\.loss),
       validationLoss: history.compactMap(\.validationLoss),
       trainAccuracy: history.map(\.accuracy),
-      validationAccuracy: history.compactMap(\.validationAccuracy))
+      validationAccuracy: history.compactMap(\.validationAccuracy), keptEpoch: keptEpoch)
   }
 }

@@ -23,7 +23,7 @@ public enum HTMLReport {
       curvesSection(input.history),
       selectionSection(input.candidates, note: input.selectionNote),
       confusionSection(input.metrics),
-      perClassSection(input.metrics.perClass),
+      perClassSection(input.metrics),
       misclassifiedSection(input.metrics.misclassified),
       framesSection(input.frameStrips, misclassified: input.metrics.misclassified),
       skippedSection(input.skippedClips),
@@ -115,7 +115,7 @@ public enum HTMLReport {
         ReportLineSeries(
           name: "validation", values: history.validationLoss, color: ReportCharts.validationColor,
           dashed: true),
-      ], percent: false)
+      ], percent: false, kept: history.keptEpoch)
     let accuracy = ReportCharts.lineChart(
       title: "Accuracy",
       series: [
@@ -126,7 +126,7 @@ public enum HTMLReport {
           name: "validation", values: history.validationAccuracy,
           color: ReportCharts.validationColor,
           dashed: true),
-      ], percent: true)
+      ], percent: true, kept: history.keptEpoch)
     return section("curves", "Training curves", "<div class=\"charts\">\(loss)\(accuracy)</div>")
   }
 
@@ -162,21 +162,26 @@ public enum HTMLReport {
     )
   }
 
-  static func perClassSection(_ perClass: [PerClassMetrics]) -> String {
-    let rows = perClass.map {
-      """
-      <tr><td>\(M.escape($0.label))</td><td class="num">\(M.percent($0.precision))</td>\
-      <td class="num">\(M.percent($0.recall))</td><td class="num">\(M.percent($0.f1))</td>\
-      <td class="num">\($0.support)</td></tr>
-      """
+  static func perClassSection(_ metrics: EvaluationMetrics) -> String {
+    let perClass = metrics.perClass
+    let predicted = metrics.predictedCounts
+    let rows = perClass.enumerated().map { index, row in
+      let precision = predicted[index] > 0 ? M.percent(row.precision) : "—"
+      let (recall, f1) = row.support > 0 ? (M.percent(row.recall), M.percent(row.f1)) : ("—", "—")
+      return """
+        <tr><td>\(M.escape(row.label))</td><td class="num">\(precision)</td>\
+        <td class="num">\(recall)</td><td class="num">\(f1)</td>\
+        <td class="num">\(row.support)</td></tr>
+        """
     }
     return section(
       "per-class", "Per-class precision, recall and F1",
       """
-      <div class="scroll">\(ReportCharts.perClassBars(perClass))</div>
+      <div class="scroll">\(ReportCharts.perClassBars(perClass, predicted: predicted))</div>
       <details><summary>Table</summary><table><thead><tr><th>class</th><th>precision</th><th>recall</th>\
       <th>F1</th><th>clips</th></tr></thead><tbody>\(rows.joined())</tbody></table></details>
-      <p class="note">A class that was never predicted has precision 0.</p>
+      <p class="note">— : the class has no clips in this split (recall, F1) or was never \
+      predicted (precision).</p>
       """)
   }
 
@@ -213,21 +218,14 @@ public enum HTMLReport {
         clip.map {
           "true <b>\(M.escape($0.trueLabel))</b>, predicted <b>\(M.escape($0.predictedLabel))</b>"
         } ?? ""
-      let images = strip.frames.enumerated().map { index, frame in
-        do throws(PNGError) {
-          return
-            "<img src=\"\(try PNGEncoder.dataURL(frame))\" width=\"\(frame.width)\" height=\"\(frame.height)\" alt=\"frame \(index + 1)\">"
-        } catch {
-          return "<span class=\"error\">frame \(index + 1): \(M.escape(error.description))</span>"
-        }
-      }
-      let timeline =
-        clip?.frameTimeline.map {
-          "<div class=\"timeline\">\(ReportCharts.timeline($0))<span class=\"note\"><span style=\"color:#2ca02c\">━ true class</span> <span style=\"color:#d62728\">━ predicted class</span> probability per frame</span></div>"
-        } ?? ""
+      let legend =
+        clip?.frameTimeline == nil
+        ? ""
+        : "<div class=\"note\"><span style=\"color:#2ca02c\">━ true class</span> <span style=\"color:#d62728\">━ predicted class</span>: the per-frame classifier's probability, under each frame</div>"
       return """
         <div class="strip"><div class="path">\(M.path(strip.path))</div><div>\(caption)</div>\
-        <div class="frames">\(images.joined())</div>\(timeline)</div>
+        <div class="frames">\(ReportCharts.frameStrip(strip, timeline: clip?.frameTimeline))</div>\
+        \(legend)</div>
         """
     }
     return section("frames", "Frames of misclassified clips", cards.joined())
@@ -265,8 +263,7 @@ public enum HTMLReport {
     .charts{display:flex;flex-wrap:wrap;gap:16px}.scroll{overflow-x:auto}
     .note{color:#666;font-size:13px}.error{color:#b00;font-size:12px}
     .strip{margin:12px 0;padding:8px;border:1px solid #eee;border-radius:6px}
-    .frames{display:flex;flex-wrap:wrap;gap:4px;margin:6px 0}.frames img{height:96px;width:auto;border-radius:2px}
-    .timeline{display:flex;align-items:center;gap:10px}
+    .frames{margin:6px 0}.frames svg{display:block;max-width:100%;height:auto}
     footer{margin-top:40px;color:#999;font-size:12px}
     """
 }

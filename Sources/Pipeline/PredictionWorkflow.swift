@@ -1,15 +1,19 @@
 import Foundation
 
-/// One frame of a prediction timeline: the frame's source index and the per-frame classifier's
-/// probabilities for the predicted classes.
+/// One frame of a prediction timeline: the frame's source index, its time in the clip and the
+/// per-frame classifier's probabilities for the predicted classes.
 public struct TimelineFrame: Sendable, Hashable, Codable {
   /// Index of the frame in the video.
   public var frame: Int
+  /// Seconds from the start of the clip (the frame index over the clip's frame rate); nil when
+  /// the frame rate is unknown.
+  public var time: Double?
   /// In the order of the prediction's ranking.
   public var probabilities: [LabelProbability]
 
-  public init(frame: Int, probabilities: [LabelProbability]) {
+  public init(frame: Int, time: Double? = nil, probabilities: [LabelProbability]) {
     self.frame = frame
+    self.time = time
     self.probabilities = probabilities
   }
 }
@@ -17,7 +21,8 @@ public struct TimelineFrame: Sendable, Hashable, Codable {
 /// The classes of one video ranked by probability, with an optional per-frame timeline.
 ///
 /// Encodes as `{"video": PATH, "predictions": [{"label": L, "probability": P}, ...]}`, plus
-/// `"timeline": [{"frame": F, "probabilities": [...]}, ...]` when one was asked for.
+/// `"timeline": [{"frame": F, "time": SECONDS, "probabilities": [...]}, ...]` when one was asked
+/// for.
 public struct Prediction: Sendable, Hashable, Codable {
   public var video: String
   /// Most probable first.
@@ -41,11 +46,11 @@ public struct Prediction: Sendable, Hashable, Codable {
       let widths = labels.map { max($0.count, 7) }
       lines.append("  timeline (per-frame classifier):")
       lines.append(
-        "    " + pad("frame", 6)
+        "    " + pad("time", 8) + pad("frame", 7)
           + zip(labels, widths).map { "  " + pad($0, $1) }.joined())
       for entry in timeline {
         lines.append(
-          "    " + pad(String(entry.frame), 6)
+          "    " + pad(entry.time.map(Self.seconds) ?? "-", 8) + pad(String(entry.frame), 7)
             + zip(entry.probabilities, widths).map {
               "  " + pad(Self.percent($0.probability), $1)
             }.joined())
@@ -53,6 +58,9 @@ public struct Prediction: Sendable, Hashable, Codable {
     }
     return lines.joined(separator: "\n")
   }
+
+  /// Seconds with two decimals, e.g. "1.20s".
+  public static func seconds(_ time: Double) -> String { String(format: "%.2fs", time) }
 
   /// `probability` as a percentage with two decimals, e.g. "56.50%".
   public static func percent(_ probability: Float) -> String {
@@ -72,10 +80,12 @@ public enum PredictionWorkflow {
   /// The `topK` most probable classes of `clip` (all when nil or more than there are). A
   /// `flipped` view is averaged in (`--tta flip`). With `timeline`, adds per-frame
   /// probabilities of those classes from the model's per-frame classifier (none when the model
-  /// has no timeline). `provenance` says how the features were made and must match the model's.
+  /// has no timeline), with each frame's time when the clip's `frameRate` is known.
+  /// `provenance` says how the features were made and must match the model's.
   public static func predict(
     _ model: TrainedModel, modelPath: String, clip: ClipFeatures, flipped: ClipFeatures? = nil,
-    provenance: FeatureProvenance?, topK: Int? = nil, timeline: Bool = false
+    provenance: FeatureProvenance?, topK: Int? = nil, timeline: Bool = false,
+    frameRate: Double? = nil
   ) throws -> Prediction {
     if let provenance { try model.checkProvenance(provenance, modelPath: modelPath) }
     try EvaluationWorkflow.checkDimensions([clip] + (flipped.map { [$0] } ?? []), model: model)
@@ -91,7 +101,10 @@ public enum PredictionWorkflow {
     var frames: [TimelineFrame]?
     if timeline, let rows = try model.timeline(features: clip.values, length: clip.length) {
       frames = rows.enumerated().map {
-        TimelineFrame(frame: clip.frameIndices[$0], probabilities: labelled($1))
+        let frame = clip.frameIndices[$0]
+        return TimelineFrame(
+          frame: frame, time: frameRate.flatMap { $0 > 0 ? Double(frame) / $0 : nil },
+          probabilities: labelled($1))
       }
     }
     return Prediction(video: clip.path, predictions: labelled(probabilities), timeline: frames)

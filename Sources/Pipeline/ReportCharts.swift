@@ -22,8 +22,12 @@ enum ReportCharts {
   // MARK: Line chart
 
   /// Per-epoch lines; `percent` fixes the y axis to 0–100 %, otherwise it starts at 0 and ends
-  /// at a round number above the largest value.
-  static func lineChart(title: String, series: [ReportLineSeries], percent: Bool) -> String {
+  /// at a round number above the largest value. `kept` marks the epoch whose weights were kept.
+  /// When the run went on far past that epoch, the epoch axis is logarithmic, so the first
+  /// epochs (where the learning happens) are not squashed into a sliver of a long axis.
+  static func lineChart(
+    title: String, series: [ReportLineSeries], percent: Bool, kept: Int? = nil
+  ) -> String {
     let width = 560.0
     let height = 300.0
     let (left, right, top, bottom) = (58.0, 16.0, 44.0, 44.0)
@@ -45,7 +49,11 @@ enum ReportCharts {
     let (yLow, yHigh) = (yTicks.first!, yTicks.last!)
     // One epoch sits in the middle of the axis rather than on its edge.
     let (xLow, xHigh) = epochs == 1 ? (0.5, 1.5) : (1.0, Double(epochs))
-    func x(_ epoch: Double) -> Double { left + (epoch - xLow) / (xHigh - xLow) * plotWidth }
+    let logarithmic = Self.wantsLogEpochs(epochs: epochs, kept: kept)
+    func x(_ epoch: Double) -> Double {
+      guard logarithmic else { return left + (epoch - xLow) / (xHigh - xLow) * plotWidth }
+      return left + log(epoch) / log(xHigh) * plotWidth
+    }
     func y(_ value: Double) -> Double {
       top + plotHeight - (min(max(value, yLow), yHigh) - yLow) / (yHigh - yLow) * plotHeight
     }
@@ -56,7 +64,7 @@ enum ReportCharts {
         percent ? String(format: "%.0f%%", tick * 100) : M.number(tick),
         x: left - 6, y: y(tick) + 4, size: 11, anchor: "end", color: "#555")
     }
-    for epoch in epochTicks(epochs) {
+    for epoch in logarithmic ? logEpochTicks(epochs) : epochTicks(epochs) {
       svg += line(
         x1: x(Double(epoch)), y1: top + plotHeight, x2: x(Double(epoch)), y2: top + plotHeight + 4,
         color: "#888")
@@ -67,7 +75,17 @@ enum ReportCharts {
     svg += line(
       x1: left, y1: top + plotHeight, x2: left + plotWidth, y2: top + plotHeight, color: "#888")
     svg += text(
-      "epoch", x: left + plotWidth / 2, y: height - 6, size: 12, anchor: "middle", color: "#333")
+      logarithmic ? "epoch (logarithmic axis)" : "epoch", x: left + plotWidth / 2, y: height - 6,
+      size: 12, anchor: "middle", color: "#333")
+    if let kept, (1...epochs).contains(kept) {
+      svg +=
+        "<line x1=\"\(M.coordinate(x(Double(kept))))\" y1=\"\(M.coordinate(top))\" x2=\"\(M.coordinate(x(Double(kept))))\" y2=\"\(M.coordinate(top + plotHeight))\" stroke=\"#999\" stroke-width=\"1\" stroke-dasharray=\"2 3\"><title>kept epoch \(kept)</title></line>"
+      // Near the right edge the label goes left of the line, inside the chart.
+      let nearEnd = x(Double(kept)) > left + plotWidth - 50
+      svg += text(
+        "kept \(kept)", x: x(Double(kept)) + (nearEnd ? -3 : 3), y: top + 10, size: 10,
+        anchor: nearEnd ? "end" : "start", color: "#666")
+    }
 
     let showMarkers = epochs <= 30
     for s in series {
@@ -115,6 +133,25 @@ enum ReportCharts {
     }
     if !current.isEmpty { runs.append(current) }
     return runs
+  }
+
+  /// A long run whose kept epoch is early (early stopping waited long) reads better on a
+  /// logarithmic axis.
+  static func wantsLogEpochs(epochs: Int, kept: Int?) -> Bool {
+    guard let kept, epochs >= 40 else { return false }
+    return epochs >= 4 * max(kept, 1)
+  }
+
+  /// 1, 2, 5, 10, 20, 50, ... up to `epochs`, and `epochs` itself.
+  static func logEpochTicks(_ epochs: Int) -> [Int] {
+    var ticks: [Int] = []
+    var decade = 1
+    while decade <= epochs {
+      for step in [1, 2, 5] where step * decade <= epochs { ticks.append(step * decade) }
+      decade *= 10
+    }
+    if let last = ticks.last, Double(epochs) / Double(last) > 1.3 { ticks.append(epochs) }
+    return ticks
   }
 
   /// Epoch numbers to label: every epoch when few, otherwise 1 and multiples of a round step.
@@ -220,8 +257,10 @@ enum ReportCharts {
 
   // MARK: Per-class bars
 
-  /// Horizontal precision / recall / F1 bars per class, thinner as the class count grows.
-  static func perClassBars(_ metrics: [PerClassMetrics]) -> String {
+  /// Horizontal precision / recall / F1 bars per class, thinner as the class count grows. A
+  /// value that does not exist (recall of a class with no clips, precision of one never
+  /// predicted, per `predicted`) gets "—" instead of a bar.
+  static func perClassBars(_ metrics: [PerClassMetrics], predicted: [Int]? = nil) -> String {
     let n = metrics.count
     let barHeight = n <= 12 ? 9.0 : (n <= 40 ? 5.0 : 4.0)
     let rowHeight = 3 * barHeight + (n <= 12 ? 10 : 5)
@@ -254,9 +293,18 @@ enum ReportCharts {
       let rowTop = top + Double(i) * rowHeight
       svg +=
         "<text x=\"\(M.coordinate(left - 8))\" y=\"\(M.coordinate(rowTop + 1.5 * barHeight + labelSize * 0.35))\" font-size=\"\(M.coordinate(labelSize))\" text-anchor=\"end\" fill=\"#222\"><title>\(M.escape(entry.label)) (\(entry.support) clips)</title>\(M.escape(labels[i]))</text>"
+      let defined = [
+        (predicted?[i] ?? 1) > 0, entry.support > 0, entry.support > 0,
+      ]
       for (j, value) in [entry.precision, entry.recall, entry.f1].enumerated() {
         let (name, color) = metricColors[j]
         let y = rowTop + Double(j) * barHeight
+        guard defined[j] else {
+          if barHeight >= 9 {
+            svg += text("—", x: left + 4, y: y + barHeight - 1.5, size: 9, color: "#444")
+          }
+          continue
+        }
         svg +=
           "<rect x=\"\(M.coordinate(left))\" y=\"\(M.coordinate(y))\" width=\"\(M.coordinate(max(value, 0) * plotWidth))\" height=\"\(M.coordinate(barHeight - 1))\" fill=\"\(color)\"><title>\(M.escape(entry.label)) \(name): \(M.percent(value))</title></rect>"
         if barHeight >= 9 {
@@ -269,49 +317,112 @@ enum ReportCharts {
     return svg + "</svg>"
   }
 
-  // MARK: Frame timeline
+  // MARK: Frames and their timeline
 
-  /// A small chart of the true and the predicted class's probability over a clip's frames.
-  /// The y axis ends at a round value just above the largest probability (printed in the
-  /// corner): with many classes per-frame probabilities are small and a 0–100 % axis hides them.
-  static func timeline(_ timeline: FrameTimeline) -> String {
-    let width = 260.0
-    let height = 64.0
-    let pad = 4.0
-    let gutter = 30.0  // left of the plot, for the axis-top label
-    let frames = max(timeline.trueClass.count, timeline.predictedClass.count)
+  /// A clip's sampled frames in a row with, when given, the true and the predicted class's
+  /// per-frame probability drawn underneath: each point sits under the frame it scores, and the
+  /// frames' times label the axis. The y axis ends at a round value just above the largest
+  /// probability: with many classes per-frame probabilities are small and a 0–100 % axis
+  /// hides them. The SVG scales down with the page, so no strip needs a sideways scroll.
+  static func frameStrip(_ strip: ReportFrameStrip, timeline: FrameTimeline?) -> String {
+    let n = max(strip.frames.count, 1)
+    let gutter = 40.0
+    let cell = min(72, max(20, (pageWidth - gutter - 8) / Double(n)))
+    let chartTop = cell + 10
+    let chartHeight = timeline == nil ? 0.0 : 80
+    let axisTop = chartTop + chartHeight + (timeline == nil ? 0 : 4)
+    let width = gutter + Double(n) * cell + 8
+    let height = axisTop + 30
+    func centre(_ column: Int) -> Double { gutter + (Double(column) + 0.5) * cell }
+
+    var svg = svgOpen(width: width, height: height, label: "Sampled frames and probabilities")
+    for (column, frame) in strip.frames.enumerated() {
+      do throws(PNGError) {
+        let time = strip.times.indices.contains(column) ? ", " + seconds(strip.times[column]) : ""
+        svg +=
+          "<image x=\"\(M.coordinate(gutter + Double(column) * cell + 1))\" y=\"0\" width=\"\(M.coordinate(cell - 2))\" height=\"\(M.coordinate(cell - 2))\" href=\"\(try PNGEncoder.dataURL(frame))\"><title>frame \(column + 1)\(time)</title></image>"
+      } catch {
+        svg += text("?", x: centre(column), y: cell / 2, anchor: "middle", color: "#b00")
+      }
+    }
+    if let timeline {
+      svg += timelinePlot(
+        timeline, strip: strip, columns: n, top: chartTop, height: chartHeight, left: gutter,
+        right: gutter + Double(n) * cell, centre: centre)
+    }
+    // Time labels under the frames, thinned so they do not overlap.
+    let labels = (0..<strip.frames.count).map { column -> String in
+      if strip.times.indices.contains(column) { return seconds(strip.times[column]) }
+      if let times = timeline?.times, times.indices.contains(column) {
+        return seconds(times[column])
+      }
+      return strip.frameIndices.indices.contains(column) ? "#\(strip.frameIndices[column])" : ""
+    }
+    let every = max(1, Int((46 / cell).rounded(.up)))
+    for column in stride(from: 0, to: labels.count, by: every) {
+      svg += line(
+        x1: centre(column), y1: axisTop - 3, x2: centre(column), y2: axisTop + 1, color: "#888")
+      svg += text(
+        labels[column], x: centre(column), y: axisTop + 12, size: 10, anchor: "middle",
+        color: "#555")
+    }
+    let unit = labels.first?.hasPrefix("#") == true ? "frame" : "time in the clip"
+    svg += text(
+      unit, x: gutter + Double(n) * cell / 2, y: axisTop + 26, size: 10, anchor: "middle",
+      color: "#777")
+    return svg + "</svg>"
+  }
+
+  /// The probability lines of `timeline` between `top` and `top + height`, each value under the
+  /// strip's frame with the same index (or at the same position when indices are unknown).
+  private static func timelinePlot(
+    _ timeline: FrameTimeline, strip: ReportFrameStrip, columns: Int, top: Double,
+    height: Double, left: Double, right: Double, centre: (Int) -> Double
+  ) -> String {
     let largest = Double((timeline.trueClass + timeline.predictedClass).max() ?? 1)
     let yTop = min(
       1, max(0.01, largest >= 0.1 ? ceil(largest * 10) / 10 : ceil(largest * 100) / 100))
-    var svg = svgOpen(width: width, height: height, label: "Per-frame probabilities")
-    svg +=
-      "<rect x=\"\(M.coordinate(gutter + 0.5))\" y=\"0.5\" width=\"\(M.coordinate(width - gutter - 1))\" height=\"\(M.coordinate(height - 1))\" fill=\"#fafafa\" stroke=\"#ddd\"/>"
-    svg += text(
-      String(format: "%.0f%%", yTop * 100), x: gutter - 3, y: pad + 8, size: 9, anchor: "end",
-      color: "#777")
-    svg += text("0%", x: gutter - 3, y: height - pad, size: 9, anchor: "end", color: "#777")
-    guard frames > 0 else { return svg + "</svg>" }
-    func x(_ i: Int) -> Double {
-      let plotLeft = gutter + pad
-      let plotWidth = width - plotLeft - pad
-      return frames == 1
-        ? plotLeft + plotWidth / 2 : plotLeft + Double(i) / Double(frames - 1) * plotWidth
-    }
     func y(_ p: Float) -> Double {
-      height - pad - min(max(Double(p), 0), yTop) / yTop * (height - 2 * pad)
+      top + height - min(max(Double(p), 0), yTop) / yTop * height
     }
-    for (values, color) in [(timeline.trueClass, "#2ca02c"), (timeline.predictedClass, "#d62728")] {
-      let points = values.enumerated().map {
-        "\(M.coordinate(x($0.offset))),\(M.coordinate(y($0.element)))"
+    var svg =
+      "<rect x=\"\(M.coordinate(left))\" y=\"\(M.coordinate(top))\" width=\"\(M.coordinate(right - left))\" height=\"\(M.coordinate(height))\" fill=\"#fafafa\" stroke=\"#ddd\"/>"
+    for tick in [0, yTop / 2, yTop] {
+      svg += line(x1: left, y1: y(Float(tick)), x2: right, y2: y(Float(tick)), color: "#e3e3e3")
+      svg += text(
+        String(format: yTop < 0.1 ? "%.1f%%" : "%.0f%%", tick * 100), x: left - 4,
+        y: y(Float(tick)) + 3, size: 9, anchor: "end", color: "#777")
+    }
+    // Value i belongs to the strip column showing the same source frame.
+    let column: (Int) -> Int? = { i in
+      if let frames = timeline.frames, !strip.frameIndices.isEmpty {
+        return frames.indices.contains(i) ? strip.frameIndices.firstIndex(of: frames[i]) : nil
       }
-      svg +=
-        "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(points.joined(separator: " "))\"/>"
-      if values.count == 1 {
+      return i < columns ? i : nil
+    }
+    for (values, color, name) in [
+      (timeline.trueClass, "#2ca02c", "true class"),
+      (timeline.predictedClass, "#d62728", "predicted class"),
+    ] {
+      let points = values.indices.compactMap { i in column(i).map { (i, $0) } }
+      let coordinates = points.map {
+        "\(M.coordinate(centre($0.1))),\(M.coordinate(y(values[$0.0])))"
+      }
+      if coordinates.count > 1 {
         svg +=
-          "<circle cx=\"\(M.coordinate(x(0)))\" cy=\"\(M.coordinate(y(values[0])))\" r=\"2.5\" fill=\"\(color)\"/>"
+          "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\" points=\"\(coordinates.joined(separator: " "))\"/>"
+      }
+      for (i, c) in points {
+        svg +=
+          "<circle cx=\"\(M.coordinate(centre(c)))\" cy=\"\(M.coordinate(y(values[i])))\" r=\"2.5\" fill=\"\(color)\"><title>\(name): \(M.percent(Double(values[i])))</title></circle>"
       }
     }
-    return svg + "</svg>"
+    return svg
+  }
+
+  /// Seconds with one decimal, or two below ten seconds: "0.40s", "12.5s".
+  static func seconds(_ time: Double) -> String {
+    String(format: time < 10 ? "%.2fs" : "%.1fs", time)
   }
 
   // MARK: SVG pieces

@@ -69,15 +69,18 @@ public struct ReportTrainingHistory: Sendable, Hashable {
   public var trainAccuracy: [Double]
   /// Fractions in 0...1.
   public var validationAccuracy: [Double]
+  /// The epoch whose weights the model kept, marked on the charts.
+  public var keptEpoch: Int?
 
   public init(
     trainLoss: [Double] = [], validationLoss: [Double] = [], trainAccuracy: [Double] = [],
-    validationAccuracy: [Double] = []
+    validationAccuracy: [Double] = [], keptEpoch: Int? = nil
   ) {
     self.trainLoss = trainLoss
     self.validationLoss = validationLoss
     self.trainAccuracy = trainAccuracy
     self.validationAccuracy = validationAccuracy
+    self.keptEpoch = keptEpoch
   }
 
   var isEmpty: Bool {
@@ -116,9 +119,17 @@ public struct ReportSkippedClip: Sendable, Hashable {
 public struct ReportFrameStrip: Sendable, Hashable {
   public var path: String
   public var frames: [RGBThumbnail]
+  /// Each frame's index in the video; empty when unknown.
+  public var frameIndices: [Int]
+  /// Each frame's time in seconds; empty when unknown.
+  public var times: [Double]
 
-  public init(path: String, frames: [RGBThumbnail]) {
+  public init(
+    path: String, frames: [RGBThumbnail], frameIndices: [Int] = [], times: [Double] = []
+  ) {
     self.path = path
     self.frames = frames
+    self.frameIndices = frameIndices
+    self.times = times
   }
 }

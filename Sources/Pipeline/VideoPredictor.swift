@@ -1,4 +1,5 @@
 import Foundation
+import VideoIO
 
 /// A trained model ready to classify video files: the model, the feature options it was trained
 /// with and an extractor that makes features that way. `vidi predict` and `vidi serve` both
@@ -41,8 +42,10 @@ public struct VideoPredictor: Sendable {
     let flipped = try features[.flipped].map {
       try ClipFeatures(path: path, label: nil, view: .flipped, cached: $0)
     }
+    // The header read is cheap next to decoding, and only a timeline needs the frame rate.
+    let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
     return try PredictionWorkflow.predict(
       model, modelPath: modelPath, clip: clip, flipped: flipped,
-      provenance: options.provenance, topK: topK, timeline: timeline)
+      provenance: options.provenance, topK: topK, timeline: timeline, frameRate: frameRate)
   }
 }

@@ -11,8 +11,10 @@ struct Evaluate: ParsableCommand {
       backbone, frame count and sampling. Prints accuracy, top-k accuracy, mean per-class \
       accuracy, per-class precision/recall/F1, the confusion matrix (rows = true class) and \
       the misclassified clips with their top 3. Clips that cannot be decoded are listed and \
-      skipped. --report writes one self-contained HTML file with the training curves, the \
-      model selection, the confusion heat map and frames of misclassified clips.
+      skipped. --json adds every clip's prediction (video, label, predicted, probability), for \
+      metrics of your own. --report writes one self-contained HTML file with the training \
+      curves, the model selection, the confusion heat map and frames of misclassified clips \
+      with their per-frame probabilities.
 
       Examples:
         vidi evaluate ucf101.vidi data/ucf101 --report report.html
@@ -24,6 +26,8 @@ struct Evaluate: ParsableCommand {
 
   @Argument(help: "Dataset folder or CSV manifest.")
   var dataset: String
+
+  @OptionGroup var datasetArguments: DatasetArguments
 
   @Option(help: "The split to evaluate: train, test, unassigned (no split named) or all.")
   var split: SplitChoice = .test
@@ -61,13 +65,20 @@ struct Evaluate: ParsableCommand {
   }
 
   func run() throws {
+    let usage = "vidi evaluate MODEL DATASET"
+    if let mixUp = ArgumentCheck.modelMixUp(model: model, usage: usage)
+      ?? ArgumentCheck.datasetMixUp(dataset: dataset, usage: usage)
+    {
+      Console.failure(mixUp)
+      throw ExitCode.failure
+    }
     do {
       let trained = try TrainedModel.load(from: URL(fileURLWithPath: model))
       let options = try FeatureOptions(
         model: trained, modelPath: model,
         request: FeatureRequest(
           backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue))
-      let index = try DatasetIndex(root: URL(fileURLWithPath: dataset))
+      let index = try datasetArguments.index(dataset)
       let clips =
         split == .all ? index.clips : index.clips(in: DatasetSplit(rawValue: split.rawValue)!)
       guard !clips.isEmpty else {
@@ -84,20 +95,23 @@ struct Evaluate: ParsableCommand {
       for failure in features.failures {
         Console.failure("\(failure.path): \(failure.reason) (skipped)")
       }
-      let evaluation = try EvaluationWorkflow.evaluate(
+      var evaluation = try EvaluationWorkflow.evaluate(
         trained, modelPath: model, clips: features.clips, provenance: options.provenance,
         dataset: index.root.path, threads: threads ?? extractor.threads)
+      evaluation.metrics.addFrameTimes(
+        frameRates: Self.frameRates(of: evaluation.metrics.misclassified.map(\.path), in: clips))
       if let report {
         try writeReport(
           to: report, evaluation, trained, clips: clips, failures: features.failures,
-          root: index.root.path)
+          root: index.root.path, sampling: options.frameSampling)
       }
       if json {
         print(
           try PrettyJSON.string(
             EvaluateReport(
               metrics: evaluation.metrics, model: model, split: split.rawValue,
-              tta: evaluation.usedFlippedViews, skipped: features.failures)))
+              tta: evaluation.usedFlippedViews, skipped: features.failures,
+              predictions: evaluation.predictions)))
       } else {
         print("\(model) (\(trained.kind.rawValue)) on \(index.root.path), split \(split):")
         print(evaluation.metrics.text)
@@ -111,7 +125,7 @@ struct Evaluate: ParsableCommand {
 
   private func writeReport(
     to path: String, _ evaluation: FeatureEvaluation, _ trained: TrainedModel, clips: [Clip],
-    failures: [ClipFailure], root: String
+    failures: [ClipFailure], root: String, sampling: FrameSampling
   ) throws {
     let input = ReportInput(
       evaluation: evaluation, model: trained,
@@ -119,21 +133,36 @@ struct Evaluate: ParsableCommand {
       facts: [ReportFact("Split", split.rawValue)],
       skippedClips: failures.map { ReportSkippedClip(path: $0.path, reason: $0.reason) },
       frameStrips: ReportFrameStrip.sampled(
-        paths: evaluation.metrics.misclassified.map(\.path), clips: clips))
+        paths: evaluation.metrics.misclassified.map(\.path), clips: clips, sampling: sampling))
     try HTMLReport.write(input, to: URL(fileURLWithPath: path))
+  }
+
+  /// The frame rates of the clips at `paths`, from a probed index or their headers.
+  static func frameRates(of paths: [String], in clips: [Clip]) -> [String: Double] {
+    let byPath = Dictionary(clips.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
+    var rates: [String: Double] = [:]
+    for path in paths {
+      guard let clip = byPath[path],
+        let rate = clip.info?.frameRate ?? (try? VideoReader.info(of: clip.url))?.frameRate
+      else { continue }
+      rates[path] = rate
+    }
+    return rates
   }
 }
 
-/// `vidi evaluate --json`: the metrics' keys, plus what was evaluated and what was skipped.
+/// `vidi evaluate --json`: the metrics' keys, plus what was evaluated, what was skipped and
+/// every clip's prediction.
 private struct EvaluateReport: Encodable {
   var metrics: EvaluationMetrics
   var model: String
   var split: String
   var tta: Bool
   var skipped: [ClipFailure]
+  var predictions: [ClipPrediction]
 
   enum CodingKeys: String, CodingKey {
-    case model, split, tta, skipped
+    case model, split, tta, skipped, predictions
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -143,5 +172,6 @@ private struct EvaluateReport: Encodable {
     try container.encode(split, forKey: .split)
     try container.encode(tta ? "flip" : "none", forKey: .tta)
     try container.encode(skipped, forKey: .skipped)
+    try container.encode(predictions, forKey: .predictions)
   }
 }

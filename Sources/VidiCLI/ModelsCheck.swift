@@ -17,6 +17,10 @@ struct ModelsCheck: ParsableCommand {
 
       Without ids, checks every backbone with weights in the cache (the default one when none
       has). Exits non-zero when a check fails or a backbone cannot be loaded.
+
+      Examples:
+        vidi models check
+        vidi models check mobilenet-v2 --json
       """)
 
   @Argument(help: "Backbones to check.")

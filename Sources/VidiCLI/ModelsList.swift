@@ -6,7 +6,12 @@ import Pipeline
 struct ModelsList: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "list",
-    abstract: "Show the backbones, their input and preprocessing, and whether they are fetched.")
+    abstract: "Show the backbones, their input and preprocessing, and whether they are fetched.",
+    discussion: """
+      Examples:
+        vidi models list
+        vidi models list --json
+      """)
 
   @Flag(help: "Print JSON instead of a table.")
   var json = false

@@ -9,6 +9,10 @@ struct ModelsVerify: ParsableCommand {
     discussion: """
       Without ids, checks every backbone with a file in the cache (the default one when none has).
       Exits non-zero when a checkpoint is missing or differs from its pinned digest.
+
+      Examples:
+        vidi models verify
+        vidi models verify efficientnet-lite0 --json
       """)
 
   @Argument(help: "Backbones to verify.")

@@ -8,19 +8,28 @@ struct Predict: ParsableCommand {
     abstract: "Classify videos with a trained model.",
     discussion: """
       Prints each video's classes ranked by probability, like `Punch: 56.50%`. --timeline adds \
-      the per-frame probabilities of those classes from the model's per-frame classifier, so \
-      you see which moments drove the decision. A video that cannot be read is reported and \
-      the others go on (the exit status is then non-zero).
+      the per-frame probabilities of those classes from the model's per-frame classifier, with \
+      each frame's time in the clip, so you see which moments drove the decision.
+
+      VIDEO may be a video file, a folder (every video under it; other files and junk are \
+      skipped), a glob pattern in quotes ('clips/*.mp4'), or a list of videos: a CSV manifest \
+      with a path column (video_name, path, ...) or a text file with one path per line, \
+      relative to the list's folder (UCF101's testlist01.txt). --output writes one row per \
+      video to a CSV or JSON Lines file (video, label, probability, top_k, error). A video \
+      that cannot be read gets its error in --output and --json, and a line on standard \
+      error; the others go on, and the exit status is then non-zero.
 
       Examples:
         vidi predict ucf101.vidi clip.avi
         vidi predict ucf101.vidi a.mp4 b.mp4 --top-k 3 --json --timeline
+        vidi predict ucf101.vidi clips/ --output predictions.csv
+        vidi predict ucf101.vidi 'clips/*.avi' testlist01.txt --output predictions.jsonl
       """)
 
   @Argument(help: "The model folder written by `vidi train`.")
   var model: String
 
-  @Argument(help: "Video files.")
+  @Argument(help: "Video files, folders, quoted glob patterns or lists of videos (.csv, .txt).")
   var videos: [String]
 
   @Option(help: "How many classes to list per video.")
@@ -31,6 +40,9 @@ struct Predict: ParsableCommand {
 
   @Option(help: "Test-time augmentation: flip (average with the mirrored frames).")
   var tta: Extract.Augmentation?
+
+  @Option(help: "Write one row per video to this .csv or .jsonl (JSON Lines) file.")
+  var output: String?
 
   @Option(help: "Feature cache folder (default: $VIDI_HOME/features, ~/.cache/vidi/features).")
   var cache: String?
@@ -47,23 +59,39 @@ struct Predict: ParsableCommand {
   @Option(help: "Cores to use (default: all).")
   var threads: Int?
 
-  @Flag(help: "Print the predictions as JSON (an array when several videos are given).")
+  @Flag(
+    help:
+      "Print the predictions as JSON (an array when several videos are given; failed videos carry an error)."
+  )
   var json = false
 
   func validate() throws {
     guard !videos.isEmpty else { throw ValidationError("Give at least one video.") }
     guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
     if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    if let output {
+      do {
+        _ = try PredictionFile.Format(path: output)
+      } catch {
+        throw ValidationError("--output \(error)")
+      }
+    }
   }
 
   func run() throws {
+    if let mixUp = ArgumentCheck.modelMixUp(model: model, usage: "vidi predict MODEL VIDEO...") {
+      Console.failure(mixUp)
+      throw ExitCode.failure
+    }
     let predictor: VideoPredictor
+    let file: PredictionFile?
     do {
       predictor = try VideoPredictor(
         model: TrainedModel.load(from: URL(fileURLWithPath: model)), modelPath: model,
         request: FeatureRequest(
           backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue),
         cache: FeatureCache(directory: Console.cacheFolder(cache)), threads: threads)
+      file = try output.map { path throws(PredictionFileError) in try PredictionFile(path: path) }
     } catch {
       Console.failure("\(error)")
       throw ExitCode.failure
@@ -71,24 +99,84 @@ struct Predict: ParsableCommand {
     if timeline && !predictor.model.hasTimeline {
       Console.failure("warning: \(model): the model has no per-frame classifier; no timeline")
     }
-    var predictions: [Prediction] = []
-    var failed = false
-    for video in videos {
+    let inputs = PredictionInputs(videos)
+    let results = try predictAll(inputs, with: predictor, file: file)
+    do {
+      try file?.finish()
+    } catch {
+      Console.failure("\(error)")
+      throw ExitCode.failure
+    }
+    if json {
+      let data = try PrettyJSON.encode(
+        results.count == 1 && !inputs.isBatch ? AnyEncodable(results[0]) : AnyEncodable(results))
+      print(String(decoding: data, as: UTF8.self))
+    } else if let output {
+      let failed = results.count { $0.error != nil }
+      print("\(output): \(results.count) videos, \(failed) failed")
+    }
+    if results.contains(where: { $0.error != nil }) { throw ExitCode.failure }
+  }
+
+  /// Classifies every video (printing each one's text unless the results go to JSON or a
+  /// file), in order, with the arguments that yielded no video as failures first.
+  private func predictAll(
+    _ inputs: PredictionInputs, with predictor: VideoPredictor, file: PredictionFile?
+  ) throws -> [BatchPrediction] {
+    var results: [BatchPrediction] = []
+    func record(_ result: BatchPrediction) throws {
+      results.append(result)
       do {
-        let prediction = try predictor.predict(
-          videoAt: URL(fileURLWithPath: video), name: video, flip: tta == .flip, topK: topK,
-          timeline: timeline)
-        predictions.append(prediction)
-        if !json { print(prediction.text) }
+        try file?.append(result)
       } catch {
         Console.failure("\(error)")
-        failed = true
+        throw ExitCode.failure
       }
     }
-    if json, !predictions.isEmpty {
-      let data = try Prediction.jsonData(predictions, array: videos.count > 1)
-      print(String(decoding: data, as: UTF8.self))
+    for problem in inputs.problems {
+      Console.failure(problem.description)
+      try record(BatchPrediction(video: problem.argument, error: problem.reason))
     }
-    if failed { throw ExitCode.failure }
+    if inputs.skipped > 0 {
+      Console.failure("note: \(inputs.skipped) files that are not videos were skipped")
+    }
+    let quiet = json || output != nil
+    var display = quiet && inputs.videos.count > 1 ? ProgressDisplay() : nil
+    let start = ContinuousClock.now
+    for (done, video) in inputs.videos.enumerated() {
+      let result: BatchPrediction
+      do {
+        result = BatchPrediction(
+          try predictor.predict(
+            videoAt: video.url, name: video.name, flip: tta == .flip, topK: topK,
+            timeline: timeline))
+        if !quiet { print(result.prediction!.text) }
+      } catch {
+        Console.failure("\(error)")
+        result = BatchPrediction(video: video.name, error: Self.reason(error, video: video.name))
+      }
+      try record(result)
+      let elapsed = ContinuousClock.now - start
+      display?.update(
+        ExtractionProgress(
+          done: done + 1, total: inputs.videos.count, cached: 0,
+          failed: results.count { $0.error != nil } - inputs.problems.count,
+          elapsed: Double(elapsed.components.seconds)
+            + Double(elapsed.components.attoseconds) / 1e18))
+    }
+    return results
   }
+
+  /// The error's text without the leading video name, which the row already holds.
+  static func reason(_ error: any Error, video: String) -> String {
+    let text = "\(error)"
+    return text.hasPrefix(video + ": ") ? String(text.dropFirst(video.count + 2)) : text
+  }
+}
+
+/// Lets one code path print either a single result or a list of them.
+private struct AnyEncodable: Encodable {
+  let value: any Encodable
+  init(_ value: any Encodable) { self.value = value }
+  func encode(to encoder: any Encoder) throws { try value.encode(to: encoder) }
 }

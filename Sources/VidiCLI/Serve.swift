@@ -53,6 +53,10 @@ struct Serve: AsyncParsableCommand {
   }
 
   func run() async throws {
+    if let mixUp = ArgumentCheck.modelMixUp(model: model, usage: "vidi serve MODEL") {
+      Console.failure(mixUp)
+      throw ExitCode.failure
+    }
     let server: VidiServer
     do {
       server = try VidiServer(
@@ -69,6 +73,9 @@ struct Serve: AsyncParsableCommand {
       try await server.run { port in
         Console.line("vidi: serving \(server.modelName) on http://\(host):\(port)/")
       }
+    } catch let error as ListenError {
+      Console.failure("\(error)")
+      throw ExitCode.failure
     } catch {
       Console.failure("cannot serve on \(host):\(port): \(error)")
       throw ExitCode.failure

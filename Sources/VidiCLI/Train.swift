@@ -23,6 +23,8 @@ struct Train: ParsableCommand {
   @Argument(help: "Dataset folder or CSV manifest.")
   var dataset: String
 
+  @OptionGroup var datasetArguments: DatasetArguments
+
   @Option(help: "Where to write the model folder, e.g. model.vidi.")
   var out: String
 
@@ -84,7 +86,7 @@ struct Train: ParsableCommand {
     do {
       let output = URL(fileURLWithPath: out)
       try Self.checkWritable(output)
-      let index = try DatasetIndex(root: URL(fileURLWithPath: dataset))
+      let index = try datasetArguments.index(dataset)
       let clips = index.trainingClips
       guard !clips.isEmpty else {
         throw WorkflowError.noClips(dataset: index.root.path, part: "the train split")

@@ -25,4 +25,15 @@ struct Vidi: AsyncParsableCommand {
       Index.self, Extract.self, Train.self, Evaluate.self, Predict.self, Serve.self, Demo.self,
       Models.self,
     ])
+
+  /// Answers a mistyped subcommand with the nearest one before the parser calls it an
+  /// unexpected argument.
+  static func main() async {
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if let message = CommandSuggestion.unknownSubcommand(arguments, root: Self.self) {
+      Console.failure(message)
+      Self.exit(withError: ExitCode.validationFailure)
+    }
+    await main(nil)
+  }
 }

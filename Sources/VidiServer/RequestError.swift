@@ -1,4 +1,6 @@
+import Foundation
 import Hummingbird
+import NIOCore
 import Pipeline
 
 /// A failed request: the status and the one-line message the client gets as JSON.
@@ -59,5 +61,47 @@ struct RequestError: Error, CustomStringConvertible {
 
   static func megabytes(_ bytes: Int) -> String {
     bytes % (1 << 20) == 0 ? "\(bytes >> 20) MB" : "\(bytes) bytes"
+  }
+}
+
+/// Turns the router's own errors (an unknown path, a wrong method) into the JSON error body
+/// every other failure has, instead of an empty response.
+struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+  func handle(
+    _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+  ) async throws -> Response {
+    do {
+      return try await next(request, context)
+    } catch let error as HTTPError {
+      let message =
+        error.status == .notFound
+        ? "no such endpoint: \(request.method) \(request.uri.path) "
+          + "(try GET /, GET /v1/model, GET /healthz, POST /v1/predict)"
+        : error.body ?? error.status.reasonPhrase
+      return VidiServer.error(RequestError(error.status, message))
+    }
+  }
+}
+
+/// Why the server could not start listening, in one line naming the address.
+public struct ListenError: Error, CustomStringConvertible {
+  public var description: String
+
+  /// The common reasons a bind fails; nil for others, whose own text is then shown.
+  init?(_ error: IOError, host: String, port: Int) {
+    switch error.errnoCode {
+    case EADDRINUSE:
+      description =
+        "port \(port) on \(host) is already in use: stop the other server or choose another "
+        + "port with --port (0 picks a free one)"
+    case EACCES:
+      description =
+        "port \(port) on \(host): permission denied (ports below 1024 need privileges; "
+        + "choose another with --port)"
+    case EADDRNOTAVAIL:
+      description = "\(host) is not an address of this machine (use --host 127.0.0.1 or 0.0.0.0)"
+    default:
+      return nil
+    }
   }
 }

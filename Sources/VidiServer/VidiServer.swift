@@ -9,6 +9,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import Pipeline
 
 /// A loaded model and its workers, ready to serve.
@@ -53,11 +54,16 @@ public struct VidiServer: Sendable {
         address: .hostname(configuration.host, port: configuration.port), serverName: "vidi"),
       onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
       logger: logger)
-    try await app.runService()
+    do {
+      try await app.runService()
+    } catch let error as IOError {
+      throw ListenError(error, host: configuration.host, port: configuration.port) ?? error
+    }
   }
 
   func router() -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: JSONErrorMiddleware())
     router.get("/") { _, _ in
       Self.response(.ok, contentType: "text/html; charset=utf-8", body: Data(WebPage.html.utf8))
     }
@@ -68,6 +74,14 @@ public struct VidiServer: Sendable {
     router.get("/v1/model") { _, _ in Self.json(.ok, description) }
     router.post("/v1/predict") { request, context in
       await predict(request, logger: context.logger)
+    }
+    router.get("/v1/predict") { _, _ in
+      var response = Self.error(
+        RequestError(
+          .methodNotAllowed,
+          "use POST with the video as the request body or as a multipart form file"))
+      response.headers[.allow] = "POST"
+      return response
     }
     return router
   }

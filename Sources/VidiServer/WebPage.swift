@@ -1,6 +1,8 @@
 /// The page at `GET /`: pick or drop a video, see it, send it to `/v1/predict` and show the
-/// ranked classes, the sampled frames and the per-frame timeline. Everything is inline (no
-/// external assets), so it works on a machine without internet.
+/// ranked classes, the sampled frames and the per-frame timeline, all under the clip's name.
+/// Picking another video or getting an error clears the previous results, and an answer for a
+/// video no longer picked is dropped. Everything is inline (no external assets, not even a
+/// favicon), so it works on a machine without internet.
 enum WebPage {
   static let html = """
     <!doctype html>
@@ -9,6 +11,7 @@ enum WebPage {
     <meta charset="utf-8">
     <meta name="viewport" content="width=device-width, initial-scale=1">
     <title>Vidi</title>
+    <link rel="icon" href="data:,">
     <style>
     :root { --ink: #1d2330; --muted: #667085; --line: #d8dde6; --accent: #2f6fde; --bg: #f6f7f9; }
     * { box-sizing: border-box; }
@@ -40,10 +43,14 @@ enum WebPage {
     .bar .track { height: 14px; background: #edf0f5; border-radius: 7px; overflow: hidden; }
     .bar .fill { height: 100%; border-radius: 7px; }
     .bar .value { text-align: right; font-variant-numeric: tabular-nums; }
-    #frames { display: flex; gap: 6px; overflow-x: auto; padding-bottom: 4px; }
-    #frames figure { margin: 0; text-align: center; font-size: 12px; color: var(--muted); }
-    #frames img { width: 72px; height: 72px; border-radius: 4px; display: block;
-      image-rendering: auto; }
+    #frames { display: grid; grid-template-columns: repeat(auto-fill, minmax(64px, 1fr)); gap: 6px; }
+    #frames.empty { display: block; }
+    #frames figure { margin: 0; text-align: center; font-size: 12px; color: var(--muted); min-width: 0; }
+    #frames img { width: 100%; aspect-ratio: 1; border-radius: 4px; display: block; }
+    #clip { overflow-wrap: anywhere; font-weight: 600; }
+    #classlist { display: flex; flex-wrap: wrap; gap: 4px; margin-top: 6px; font-size: 13px; }
+    #classlist span { background: #edf0f5; border-radius: 10px; padding: 1px 8px; overflow-wrap: anywhere; }
+    details summary { cursor: pointer; color: var(--muted); font-size: 13px; }
     #timeline svg { display: block; width: 100%; height: 200px; }
     .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 13px; margin-top: 6px; }
     .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px;
@@ -51,7 +58,8 @@ enum WebPage {
     .empty { color: var(--muted); }
     #results { display: grid; gap: 20px; align-content: start; min-width: 0; }
     .meta { color: var(--muted); font-size: 13px; margin-top: 8px; }
-    @media (max-width: 760px) { main { grid-template-columns: 1fr; } }
+    @media (max-width: 760px) { main { grid-template-columns: 1fr; padding: 16px 12px; }
+      .bar { grid-template-columns: minmax(0, 1.3fr) minmax(60px, 1fr) 58px; } }
     </style>
     </head>
     <body>
@@ -67,9 +75,10 @@ enum WebPage {
         <button id="send" type="submit" disabled>Classify</button>
       </form>
       <div id="status"></div>
+      <details id="modelclasses"><summary>The model's classes</summary><div id="classlist"></div></details>
     </section>
     <div id="results">
-      <section><h2>Classes</h2><div id="classes" class="empty">No video classified yet.</div>
+      <section><h2>Classes <span id="clip"></span></h2><div id="classes" class="empty">No video classified yet.</div>
         <div class="meta" id="timing"></div></section>
       <section><h2>Sampled frames</h2><div id="frames" class="empty">—</div></section>
       <section><h2>Timeline (per-frame classifier)</h2><div id="timeline" class="empty">—</div></section>
@@ -79,7 +88,7 @@ enum WebPage {
     "use strict";
     const colors = ["#2f6fde", "#e8590c", "#2b8a3e", "#ae3ec9", "#c92a2a", "#0b7285"];
     const $ = (id) => document.getElementById(id);
-    let model = null, file = null;
+    let model = null, file = null, asked = 0;
 
     function text(tag, content, cls) {
       const el = document.createElement(tag);
@@ -97,11 +106,30 @@ enum WebPage {
       model = m;
       $("model").textContent = m.name + " · " + m.type + " · " + m.classes.length + " classes · "
         + m.backbone + ", " + m.sampling.mode + " " + m.sampling.frames + " frames";
+      $("classlist").replaceChildren(...m.classes.map((c) => text("span", c)));
+      $("modelclasses").querySelector("summary").textContent =
+        "The model's " + m.classes.length + " classes";
+      $("modelclasses").open = m.classes.length <= 12;
     }).catch(() => { $("model").textContent = "cannot reach the server"; });
+
+    // Empties every result panel, so nothing on screen belongs to another clip.
+    function clear(message) {
+      $("clip").textContent = "";
+      const classes = $("classes");
+      classes.className = "empty";
+      classes.textContent = message;
+      $("timing").textContent = "";
+      for (const id of ["frames", "timeline"]) {
+        $(id).className = "empty";
+        $(id).textContent = "—";
+      }
+    }
 
     function pick(f) {
       if (!f) return;
       file = f;
+      asked++;
+      clear("Not classified yet: press Classify.");
       $("picked").textContent = f.name + " (" + (f.size / 1048576).toFixed(2) + " MB)";
       const video = $("preview");
       if (video.src) URL.revokeObjectURL(video.src);
@@ -126,24 +154,30 @@ enum WebPage {
       e.preventDefault();
       if (!file) return;
       $("send").disabled = true;
+      const ticket = ++asked;
+      clear("Classifying " + file.name + "…");
       status("Classifying " + file.name + "…");
       const body = new FormData();
       body.append("video", file, file.name);
       try {
         const response = await fetch("/v1/predict?top_k=all&timeline=1&frames=1",
           { method: "POST", body });
-        const result = await response.json();
+        const result = await response.json().catch(() => ({ error: response.statusText }));
+        if (ticket !== asked) return;
         if (!response.ok) throw new Error(result.error || response.statusText);
         show(result);
         status("Done: " + result.video);
       } catch (error) {
+        if (ticket !== asked) return;
+        clear("No result for " + file.name + ": see the error beside the video.");
         status(error.message, true);
       } finally {
-        $("send").disabled = false;
+        $("send").disabled = !file;
       }
     });
 
     function show(result) {
+      $("clip").textContent = "· " + result.video;
       const classes = $("classes");
       classes.className = "";
       classes.replaceChildren();
@@ -171,8 +205,9 @@ enum WebPage {
           const figure = document.createElement("figure");
           const img = document.createElement("img");
           img.src = f.png;
-          img.alt = "frame " + f.frame;
-          figure.append(img, text("figcaption", "#" + f.frame + " · " + f.time.toFixed(2) + "s"));
+          img.alt = "frame " + f.frame + " at " + f.time.toFixed(2) + " s";
+          img.title = "frame " + f.frame;
+          figure.append(img, text("figcaption", f.time.toFixed(2) + " s"));
           frames.append(figure);
         });
       } else {
@@ -209,10 +244,11 @@ enum WebPage {
         add("text", { x: L - 6, y: y(p) + 4, "text-anchor": "end", "font-size": 11, fill: "#667085" },
           (p * 100) + "%");
       });
-      const step = Math.max(1, Math.ceil(rows.length / 12));
+      const step = Math.max(1, Math.ceil(rows.length / Math.max(2, Math.floor((W - L - R) / 48))));
       rows.forEach((r, i) => {
         if (i % step === 0) add("text", { x: x(i), y: H - 8, "text-anchor": "middle",
-          "font-size": 11, fill: "#667085" }, "#" + r.frame);
+          "font-size": 11, fill: "#667085" },
+          r.time === undefined || r.time === null ? "#" + r.frame : r.time.toFixed(1) + " s");
       });
       for (let c = 0; c < shown; c++) {
         const points = rows.map((r, i) => x(i) + "," + y(r.probabilities[c].probability)).join(" ");

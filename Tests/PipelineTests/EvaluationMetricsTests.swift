@@ -147,4 +147,41 @@ import Testing
     #expect(top.first?["label"] as? String == "b")
     #expect(try JSONDecoder().decode(EvaluationMetrics.self, from: data) == m)
   }
+
+  /// The terminal text numbers the confusion matrix's columns, and a class without clips (or
+  /// never predicted) shows "—" rather than a made-up 0.0%.
+  @Test func textHeadsTheMatrixColumnsAndDashesMissingValues() throws {
+    let m = try EvaluationMetrics(
+      classes: ["walk", "run", "jump"],
+      clips: [
+        EvaluatedClip(path: "1", trueLabel: 0, probabilities: [0.8, 0.2, 0]),
+        EvaluatedClip(path: "2", trueLabel: 1, probabilities: [0.6, 0.4, 0]),
+      ])
+    let lines = m.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let jump = try #require(lines.first { $0.hasPrefix("jump ") })
+    #expect(jump.split(separator: " ") == ["jump", "—", "—", "—", "0"])
+    let run = try #require(lines.first { $0.hasPrefix("run ") })
+    #expect(run.split(separator: " ") == ["run", "—", "0.0%", "0.0%", "1"])
+    let heading = try #require(lines.firstIndex { $0.hasPrefix("confusion matrix") })
+    #expect(lines[heading + 1].split(separator: " ") == ["1", "2", "3"])
+    #expect(lines[heading + 2].split(separator: " ") == ["1", "walk", "1", "0", "0"])
+    #expect(lines[heading + 3].split(separator: " ") == ["2", "run", "1", "0", "0"])
+    #expect(lines[heading + 4].split(separator: " ") == ["3", "jump", "0", "0", "0"])
+    #expect(m.predictedCounts == [2, 0, 0])
+  }
+
+  @Test func frameTimesComeFromEachClipsFrameRate() throws {
+    var m = try EvaluationMetrics(
+      classes: ["a", "b"],
+      clips: [
+        EvaluatedClip(
+          path: "x.avi", trueLabel: 0, probabilities: [0.2, 0.8],
+          frameProbabilities: [[0.3, 0.7], [0.1, 0.9]], frameIndices: [0, 25, 50])
+      ])
+    #expect(m.misclassified[0].frameTimeline?.frames == [0, 25])
+    m.addFrameTimes(frameRates: ["x.avi": 25])
+    #expect(m.misclassified[0].frameTimeline?.times == [0, 1])
+    let json = String(decoding: try m.jsonData(), as: UTF8.self)
+    #expect(json.contains("\"times\""))
+  }
 }

@@ -139,4 +139,67 @@ import Testing
       ReportError.cannotWrite(path: "/r.html", reason: "permission denied").description
         == "/r.html: cannot write the report: permission denied")
   }
+
+  /// Each point of a misclassified clip's timeline sits under the frame it scores, and the
+  /// frames' times label the axis.
+  @Test func timelinePointsLineUpWithTheirFrames() throws {
+    let thumbnail = RGBThumbnail(width: 4, height: 4, pixels: Array(repeating: 90, count: 48))
+    var input = try Self.input(classes: ["a", "b"], epochs: 2, strips: false)
+    // The timeline scores frames 12 and 24 only (a short clip's padding is not scored).
+    input.metrics = try EvaluationMetrics(
+      classes: ["a", "b"],
+      clips: [
+        EvaluatedClip(
+          path: "x.avi", trueLabel: 0, probabilities: [0.3, 0.7],
+          frameProbabilities: [[0.2, 0.8], [0.3, 0.7]], frameIndices: [12, 24])
+      ])
+    input.frameStrips = [
+      ReportFrameStrip(
+        path: "x.avi", frames: [thumbnail, thumbnail, thumbnail], frameIndices: [0, 12, 24],
+        times: [0, 0.5, 1])
+    ]
+    let html = HTMLReport.render(input)
+    let section = try #require(html.components(separatedBy: "<section id=\"frames\">").last)
+    let svg = try #require(section.components(separatedBy: "</svg>").first)
+    #expect(svg.components(separatedBy: "<image ").count - 1 == 3)
+    func numbers(_ attribute: String) -> [Double] {
+      svg.components(separatedBy: " \(attribute)=\"").dropFirst().compactMap {
+        Double($0.prefix { $0 != "\"" })
+      }
+    }
+    let imageLefts = numbers("x").prefix(3)
+    let width = try #require(numbers("width").dropFirst().first)
+    let centres = imageLefts.map { $0 + width / 2 }
+    let circles = Set(numbers("cx"))
+    #expect(circles.count == 2)
+    for circle in circles {
+      #expect(
+        centres.contains { abs($0 - circle) < 0.2 }, "\(circle) not under a frame: \(centres)")
+    }
+    #expect(!circles.contains { abs($0 - centres[0]) < 0.2 })
+    #expect(svg.contains(">0.50s<") && svg.contains(">1.00s<"))
+    #expect(svg.contains(">time in the clip<"))
+  }
+
+  @Test func aLongRunWithAnEarlyKeptEpochGetsALogarithmicAxis() throws {
+    var input = try Self.input(classes: ["a", "b"], epochs: 300)
+    input.history.keptEpoch = 3
+    let html = HTMLReport.render(input)
+    #expect(html.contains("epoch (logarithmic axis)"))
+    #expect(html.contains("kept 3<"))
+    input.history.keptEpoch = 200
+    #expect(!HTMLReport.render(input).contains("logarithmic"))
+  }
+
+  @Test func classesWithoutClipsShowADash() throws {
+    var input = try Self.input(classes: ["a", "b"], epochs: 2)
+    input.metrics = try EvaluationMetrics(
+      classes: ["a", "b", "c"],
+      clips: [EvaluatedClip(path: "1", trueLabel: 0, probabilities: [0.9, 0.1, 0])])
+    let html = HTMLReport.render(input)
+    #expect(
+      html.contains(
+        "<tr><td>c</td><td class=\"num\">—</td><td class=\"num\">—</td><td class=\"num\">—</td>"))
+    #expect(!html.contains("c recall: 0.0%"))
+  }
 }

@@ -78,4 +78,56 @@ import Testing
     #expect(result.status != 0)
     #expect(result.stderr.contains("bad group pattern"))
   }
+
+  /// Class folders beside UCF101-style split lists: `--official-split` picks the lists' split.
+  @Test func officialSplitListsAndFold() throws {
+    let folder = try Self.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let source = try Self.tinyDataset(in: folder)
+    let root = folder.appendingPathComponent("UCF")
+    let lists = root.appendingPathComponent("ucfTrainTestlist")
+    try FileManager.default.createDirectory(at: lists, withIntermediateDirectories: true)
+    var paths: [String] = []
+    for label in ["squat", "wave"] {
+      try FileManager.default.createDirectory(
+        at: root.appendingPathComponent(label), withIntermediateDirectories: true)
+      for (index, file) in [
+        "train/\(label)/clip_000.avi", "train/\(label)/clip_001.avi",
+        "test/\(label)/clip_000.avi",
+      ].enumerated() {
+        let path = "\(label)/v_\(label)_g0\(index + 1)_c01.avi"
+        try FileManager.default.copyItem(
+          at: source.appendingPathComponent(file), to: root.appendingPathComponent(path))
+        paths.append(path)
+      }
+    }
+    func write(_ name: String, _ lines: [String]) throws {
+      try Data(lines.joined(separator: "\n").utf8).write(to: lists.appendingPathComponent(name))
+    }
+    try write("classInd.txt", ["1 squat", "2 wave"])
+    try write("trainlist01.txt", paths.filter { !$0.contains("_g03_") }.map { $0 + " 1" })
+    try write("testlist01.txt", paths.filter { $0.contains("_g03_") })
+    try write("trainlist02.txt", paths.filter { !$0.contains("_g01_") }.map { $0 + " 1" })
+    try write("testlist02.txt", paths.filter { $0.contains("_g01_") })
+
+    let first = try VidiProcess.run(["index", root.path, "--json"])
+    #expect(first.status == 0, "\(first.stderr)")
+    let summary = try WorkflowCommandTests.object(first.stdout)
+    #expect(summary["layout"] as? String == "split-lists")
+    #expect(summary["labels"] as? [String] == ["squat", "wave"])
+    let splits = try #require(summary["splits"] as? [[String: Any]])
+    #expect(splits.map { $0["split"] as? String } == ["train", "test"])
+    #expect(splits.map { $0["clips"] as? Int } == [4, 2])
+
+    let second = try VidiProcess.run(["index", root.path, "--official-split", "2"])
+    #expect(second.stdout.contains("split 2 of the lists in ucfTrainTestlist"))
+    let manifest = folder.appendingPathComponent("split2.csv")
+    _ = try VidiProcess.run(["index", root.path, "--official-split", "2", "--out", manifest.path])
+    let rows = try String(contentsOf: manifest, encoding: .utf8).split(separator: "\n")
+    #expect(rows.contains("UCF/squat/v_squat_g01_c01.avi,squat,test,g01"))
+
+    let missing = try VidiProcess.run(["index", root.path, "--official-split", "3"])
+    #expect(missing.status != 0)
+    #expect(missing.stderr.contains("bad split lists: no lists for split 3"))
+  }
 }

@@ -97,6 +97,15 @@ import Testing
     let misclassified = try #require(metrics["misclassified"] as? [[String: Any]])
     #expect(misclassified.count == 4 - confusion[0][0] - confusion[1][1])
     #expect(metrics["tta"] as? String == "flip")
+    let clipPredictions = try #require(metrics["predictions"] as? [[String: Any]])
+    #expect(clipPredictions.count == 4, "one per clip, right or wrong")
+    #expect(
+      clipPredictions.allSatisfy {
+        Set($0.keys) == ["video", "label", "predicted", "probability"]
+      })
+    #expect(
+      clipPredictions.count { $0["label"] as? String != $0["predicted"] as? String }
+        == misclassified.count)
     let html = try String(contentsOf: report, encoding: .utf8)
     #expect(html.contains("<svg"))
     #expect(html.contains(summary["type"] as! String))
@@ -105,6 +114,7 @@ import Testing
     #expect(text.status == 0)
     #expect(text.stdout.contains("mean class accuracy"))
     #expect(text.stdout.contains("confusion matrix"))
+    #expect(text.stdout.contains(#/\n +1 +2\n1 squat /#), "numbered columns head the matrix")
 
     let clip = workspace.video("test/wave/clip_000.avi")
     let predicted = try workspace.run(
@@ -118,6 +128,14 @@ import Testing
     #expect((ranked[0]["probability"] as? Double).map { $0 >= 0.5 && $0 <= 1 } == true)
     let timeline = try #require(prediction["timeline"] as? [[String: Any]])
     #expect(timeline.count == 4)
+    // The demo clips run at 10 frames per second.
+    #expect(
+      timeline.allSatisfy {
+        guard let frame = $0["frame"] as? Int, let time = $0["time"] as? Double else {
+          return false
+        }
+        return abs(time - Double(frame) / 10) < 1e-9
+      })
 
     let both = try workspace.run(
       "predict", [workspace.model.path, clip, workspace.video("test/squat/clip_001.avi"), "--json"])
@@ -163,8 +181,81 @@ import Testing
     #expect(partly.stderr.hasPrefix("vidi: ") && partly.stderr.contains("nothing.avi"))
     #expect(partly.stdout.contains("clip_000.avi"))
 
+    let swapped = try workspace.run("evaluate", [workspace.dataset.path, workspace.model.path])
+    #expect(
+      Self.failureLine(swapped)
+        == "vidi: \(workspace.dataset.path) looks like a dataset, not a model "
+        + "(usage: vidi evaluate MODEL DATASET)", "\(swapped.stderr)")
+    let videoFirst = try workspace.run(
+      "predict", [workspace.video("test/wave/clip_000.avi"), workspace.model.path])
+    #expect(
+      Self.failureLine(videoFirst)?.contains("clip_000.avi looks like a video, not a model") == true
+    )
+
     let emptySplit = try workspace.run(
       "evaluate", [workspace.model.path, workspace.dataset.path, "--split", "unassigned"])
     #expect(Self.failureLine(emptySplit)?.contains("no clips in the unassigned split") == true)
+  }
+
+  /// A folder, a glob and a list in one call; the unreadable video keeps its row with the error
+  /// in the CSV, the JSON Lines file and --json, and the exit status says something failed.
+  @Test func batchPredictionWritesEveryVideoWithItsError() throws {
+    let workspace = try Workspace()
+    defer { try? FileManager.default.removeItem(at: workspace.folder) }
+    #expect(try workspace.train(["--model", "frame-average"]).status == 0)
+    let batch = workspace.folder.appendingPathComponent("batch")
+    try FileManager.default.createDirectory(
+      at: batch.appendingPathComponent("sub"), withIntermediateDirectories: true)
+    try FileManager.default.copyItem(
+      atPath: workspace.video("test/wave/clip_000.avi"),
+      toPath: batch.appendingPathComponent("a.avi").path)
+    try FileManager.default.copyItem(
+      atPath: workspace.video("test/squat/clip_000.avi"),
+      toPath: batch.appendingPathComponent("sub/b.avi").path)
+    try Data("not a video".utf8).write(to: batch.appendingPathComponent("broken.avi"))
+    try Data("notes".utf8).write(to: batch.appendingPathComponent("notes.txt"))
+    let list = workspace.folder.appendingPathComponent("list.txt")
+    try Data("data/test/wave/clip_001.avi\n".utf8).write(to: list)
+
+    let csv = workspace.folder.appendingPathComponent("predictions.csv")
+    let written = try workspace.run(
+      "predict",
+      [
+        workspace.model.path, batch.path, workspace.dataset.path + "/test/squat/*_001.avi",
+        list.path, "--output", csv.path, "--top-k", "2",
+      ])
+    #expect(written.status != 0, "one video failed")
+    #expect(written.stderr.contains("broken.avi"))
+    #expect(written.stdout.contains("predictions.csv: 5 videos, 1 failed"))
+    let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n").map {
+      $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    }
+    #expect(rows.first == ["video", "label", "probability", "top_k", "error"])
+    let videos = rows.dropFirst().map { URL(fileURLWithPath: $0[0]).lastPathComponent }
+    #expect(videos == ["a.avi", "broken.avi", "b.avi", "clip_001.avi", "clip_001.avi"])
+    let broken = try #require(rows.first { $0[0].hasSuffix("broken.avi") })
+    #expect(broken[1].isEmpty && !broken[4].isEmpty)
+    for row in rows.dropFirst() where !row[0].hasSuffix("broken.avi") {
+      #expect(["squat", "wave"].contains(row[1]) && row[4].isEmpty, "\(row)")
+      #expect(row[3].split(separator: ";").count == 2)
+    }
+
+    let jsonl = workspace.folder.appendingPathComponent("predictions.jsonl")
+    let lines = try workspace.run(
+      "predict", [workspace.model.path, batch.path, "--output", jsonl.path, "--json"])
+    let objects = try String(contentsOf: jsonl, encoding: .utf8).split(separator: "\n").map {
+      try Self.object(String($0))
+    }
+    #expect(objects.count == 3)
+    #expect(objects.filter { $0["error"] is String }.count == 1)
+    let array = try #require(
+      try JSONSerialization.jsonObject(with: Data(lines.stdout.utf8)) as? [[String: Any]])
+    #expect(array.count == 3, "--json keeps the failed video")
+    #expect(array.contains { ($0["error"] as? String)?.isEmpty == false })
+
+    let one = try workspace.run(
+      "predict", [workspace.model.path, batch.appendingPathComponent("broken.avi").path, "--json"])
+    #expect(one.status != 0)
+    #expect((try Self.object(one.stdout)["error"] as? String)?.isEmpty == false)
   }
 }

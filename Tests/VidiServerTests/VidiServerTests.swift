@@ -40,6 +40,65 @@ import VidiServer
     await server.stop()
   }
 
+  @Test func unknownPathsAndWrongMethodsGetJSONErrors() async throws {
+    let server = try await RunningServer.start()
+    let missing = try await HTTP.get(server.url("/no/such/page"))
+    #expect(missing.status == 404)
+    #expect(missing.contentType.hasPrefix("application/json"))
+    #expect((try missing.json()["error"] as? String)?.contains("/no/such/page") == true)
+    #expect(try missing.json()["status"] as? Int == 404)
+
+    let getPredict = try await HTTP.get(server.url("/v1/predict"))
+    #expect(getPredict.status == 405)
+    #expect((try getPredict.json()["error"] as? String)?.contains("POST") == true)
+
+    let favicon = try await HTTP.get(server.url("/favicon.ico"))
+    #expect(favicon.status == 404 && favicon.contentType.hasPrefix("application/json"))
+    await server.stop()
+  }
+
+  /// The page's behaviour that its text can show: it asks for no favicon, clears the results
+  /// on a new pick and on an error, names the clip, lists the model's classes, wraps the frames
+  /// in a grid and labels the timeline in seconds.
+  @Test func pageClearsStaleResultsAndNamesTheClip() async throws {
+    let server = try await RunningServer.start()
+    let page = try await HTTP.get(server.url("/")).text
+    #expect(page.contains("<link rel=\"icon\" href=\"data:,\">"))
+    #expect(page.contains("function clear("))
+    #expect(page.components(separatedBy: "clear(\"").count - 1 >= 3, "pick, send and error clear")
+    #expect(page.contains("ticket !== asked"), "a late answer for another clip is dropped")
+    #expect(page.contains("id=\"clip\"") && page.contains("result.video"))
+    #expect(page.contains("m.classes.map"))
+    #expect(page.contains("grid-template-columns: repeat(auto-fill"))
+    #expect(!page.contains("overflow-x: auto"))
+    #expect(page.contains("r.time.toFixed(1)"))
+
+    let answer = try await HTTP.post(
+      server.url("/v1/predict?name=clip.mp4&timeline=1"), body: Fixtures.clipData)
+    let timeline = try #require(try answer.json()["timeline"] as? [[String: Any]])
+    let times = timeline.compactMap { $0["time"] as? Double }
+    #expect(times.count == timeline.count)
+    #expect(times == times.sorted() && (times.last ?? 0) > 0)
+    await server.stop()
+  }
+
+  @Test func aPortInUseIsOneClearLine() async throws {
+    let first = try await RunningServer.start()
+    let second = try VidiServer(
+      modelPath: Fixtures.model.path,
+      configuration: ServerConfiguration(
+        port: first.port, workers: 1, queueLimit: 1, threadsPerWorker: 1,
+        uploadDirectory: first.uploads))
+    do {
+      try await second.run(logging: false)
+      Issue.record("a second server bound port \(first.port)")
+    } catch {
+      #expect(
+        "\(error)".hasPrefix("port \(first.port) on 127.0.0.1 is already in use"), "\(error)")
+    }
+    await first.stop()
+  }
+
   @Test func classifiesARawBodyAndAFormUploadAlike() async throws {
     let server = try await RunningServer.start()
     let raw = try await HTTP.post(
