@@ -41,6 +41,8 @@ let package = Package(
         .copy("Resources/imagenet-classes.txt"),
         .copy("Resources/golden-mobilenet-v2.json"),
         .copy("Resources/golden-efficientnet-lite0.json"),
+        .copy("Resources/golden-efficientnet-lite1.json"),
+        .copy("Resources/golden-efficientnet-lite2.json"),
         .copy("Resources/chelsea.rgb"),
       ]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),

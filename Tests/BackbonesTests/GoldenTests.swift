@@ -24,6 +24,31 @@ struct Golden: Decodable {
   }
 }
 
+/// The reference files made by `scripts/make-golden-fixtures.py` for the larger Lite models,
+/// read from the source tree (they ship as the Backbones module's resources).
+struct ResourceGolden: Decodable {
+  struct InputCheck: Decodable {
+    var sum_float64_of_float32_values: Double
+    var x_0_0_0_0: Double
+    var x_0_2_last_last: Double
+    var min: Double
+    var max: Double
+  }
+
+  var input_size: Int
+  var input_check: InputCheck
+  var feature: [Double]
+  var logits: [Double]
+  var cat_crop_sum_0_255: Double
+  var multiply_adds: Int
+
+  static func load(_ backbone: BackboneID) throws -> ResourceGolden {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("../../Sources/Backbones/Resources/golden-\(backbone.rawValue).json")
+    return try JSONDecoder().decode(ResourceGolden.self, from: Data(contentsOf: url))
+  }
+}
+
 @Suite struct GoldenTests {
   static let maxAbsolute = 1e-4
   static let relativeL2 = 2e-5
@@ -66,5 +91,42 @@ struct Golden: Decodable {
     #expect(error.relativeL2 <= Self.relativeL2, "logits: \(error)")
     #expect(topIndices(Array(logits), k: 5) == topIndices(expectedLogits, k: 5))
     #expect(topIndices(expectedLogits, k: 5) == [906, 741, 398, 599, 766])
+  }
+
+  @Test(arguments: [
+    (BackboneID.efficientnetLite1, [885, 906, 392, 854, 811]),
+    (BackboneID.efficientnetLite2, [741, 906, 599, 772, 699]),
+  ])
+  func largerLiteModelMatchesReference(backbone: BackboneID, top5: [Int]) throws {
+    let golden = try ResourceGolden.load(backbone)
+    let size = backbone.spec.inputSize
+    #expect(golden.input_size == size)
+    let frame = SyntheticFrame.values(size: size)
+    let check = golden.input_check
+    #expect(Double(frame[0]) == check.x_0_0_0_0)
+    #expect(Double(frame[((size - 1) * size + size - 1) * 3 + 2]) == check.x_0_2_last_last)
+    #expect(Double(frame.min()!) == check.min)
+    #expect(Double(frame.max()!) == check.max)
+    #expect(abs(frame.reduce(0.0) { $0 + Double($1) } - check.sum_float64_of_float32_values) < 1e-9)
+
+    let encoder = try FrameEncoder(backbone: backbone, checkpoint: TestWeights.url(backbone))
+    #expect(encoder.inputSize == size)
+    // The same layers as the reference, counted by its forward hooks.
+    #expect(encoder.multiplyAddsPerFrame == golden.multiply_adds)
+    // Three copies: every worker runs a frame, and one runs two in a row on reused buffers;
+    // then one alone, which all workers split.
+    let batch = encoder.encode(frames: frame + frame + frame, count: 3, input: .normalized)
+    let single = encoder.encode(frames: frame, count: 1, input: .normalized)
+    for (index, encoding) in [(0, batch), (1, batch), (2, batch), (0, single)] {
+      let error = VectorError(encoding.feature(index), reference: golden.feature)
+      #expect(error.maxAbsolute <= Self.maxAbsolute, "feature of frame \(index): \(error)")
+      #expect(error.relativeL2 <= Self.relativeL2, "feature of frame \(index): \(error)")
+      let logits = try #require(encoding.logits(index))
+      let logitsError = VectorError(logits, reference: golden.logits)
+      #expect(logitsError.maxAbsolute <= Self.maxAbsolute, "logits: \(logitsError)")
+      #expect(logitsError.relativeL2 <= Self.relativeL2, "logits: \(logitsError)")
+      #expect(topIndices(Array(logits), k: 5) == topIndices(golden.logits, k: 5))
+    }
+    #expect(topIndices(golden.logits, k: 5) == top5)
   }
 }

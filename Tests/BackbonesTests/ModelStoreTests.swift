@@ -47,7 +47,7 @@ import Testing
       #expect(message.hasPrefix(location.path + ": "))
       #expect(message.contains("`vidi models fetch efficientnet-lite0`"))
       #expect(!message.contains("\n"))
-      #expect(store.statuses.map(\.isPresent) == [false, false])
+      #expect(store.statuses.map(\.isPresent) == BackboneID.allCases.map { _ in false })
     }
   }
 

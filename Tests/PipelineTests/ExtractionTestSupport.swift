@@ -65,11 +65,14 @@ final class ExtractionFixture {
 /// The EfficientNet-Lite0 checkpoint in Vidi's model cache (`make test` fetches it first).
 enum TestWeights {
   static func lite0() throws -> URL {
-    let store = ModelStore()
-    let url = store.checkpointLocation(for: .efficientnetLite0)
+    try url(.efficientnetLite0)
+  }
+
+  static func url(_ backbone: BackboneID) throws -> URL {
+    let url = ModelStore().checkpointLocation(for: backbone)
     try #require(
       FileManager.default.fileExists(atPath: url.path),
-      "\(url.path) is missing: run `vidi models fetch efficientnet-lite0`")
+      "\(url.path) is missing: run `\(backbone.fetchCommand)`")
     return url
   }
 }

@@ -35,6 +35,30 @@ import Testing
     }
   }
 
+  @Test(arguments: [BackboneID.efficientnetLite1, .efficientnetLite2])
+  func framesAreCroppedToTheBackbonesInputSize(backbone: BackboneID) throws {
+    let fixture = try ExtractionFixture()
+    let options = FeatureOptions(backbone: backbone, frames: 2)
+    let size = backbone.spec.inputSize
+    #expect(options.cropSize == size)
+    #expect(options.cacheSettings(view: .original).cropSize == size)
+    #expect(options.provenance.cropSize == size)
+    let clip = try #require(try fixture.index().clips.first)
+    let extractor = try FeatureExtractor(
+      options: options, cache: nil, threads: 1, checkpoint: TestWeights.url(backbone))
+    let features = try #require(
+      try extractor.features(ofVideoAt: clip.url, useCache: false)[.original])
+    #expect(features.frameCount == 2 && features.dimension == 1280)
+
+    // The same frames read at the backbone's size and encoded directly.
+    let batch = try VideoReader(url: clip.url).read(options.frameSampling, size: size)
+    let encoder = try FrameEncoder(backbone: backbone, checkpoint: TestWeights.url(backbone))
+    #expect(batch.size == size)
+    let direct = encoder.features(frames: batch.pixels, count: batch.count)
+    let error = VectorError(features.values, reference: direct.map(Double.init))
+    #expect(error.relativeL2 < 1e-3, "features as cached (half precision): \(error)")
+  }
+
   @Test func addingAClipExtractsOnlyThatClip() throws {
     let fixture = try ExtractionFixture()
     let extractor = try fixture.extractor()

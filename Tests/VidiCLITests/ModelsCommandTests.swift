@@ -17,15 +17,18 @@ import Testing
     return (result, home)
   }
 
-  @Test func listJSONDescribesBothBackbones() throws {
+  @Test func listJSONDescribesEveryBackbone() throws {
     let (result, home) = try runInEmptyHome(["models", "list", "--json"])
     #expect(result.status == 0)
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     let listing = try #require(object as? [String: Any])
     #expect(listing["home"] as? String == home.path)
     let models = try #require(listing["models"] as? [[String: Any]])
-    #expect(models.compactMap { $0["id"] as? String } == ["mobilenet-v2", "efficientnet-lite0"])
-    let lite0 = try #require(models.last)
+    #expect(
+      models.compactMap { $0["id"] as? String }
+        == ["mobilenet-v2", "efficientnet-lite0", "efficientnet-lite1", "efficientnet-lite2"])
+    #expect(models.compactMap { $0["input_size"] as? Int } == [224, 224, 240, 260])
+    let lite0 = try #require(models.first { $0["id"] as? String == "efficientnet-lite0" })
     #expect(lite0["default"] as? Bool == true)
     #expect(lite0["present"] as? Bool == false)
     #expect(lite0["status"] as? String == "missing")
@@ -113,6 +116,22 @@ import Testing
     #expect(reports.last?["cat_top5"] == nil)
   }
 
+  @Test func checkPassesForTheLargerLiteModels() throws {
+    let result = try VidiProcess.run(
+      ["models", "check", "--json", "efficientnet-lite1", "efficientnet-lite2"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let reports = try results(result)
+    #expect(
+      reports.compactMap { $0["backbone"] as? String }
+        == ["efficientnet-lite1", "efficientnet-lite2"])
+    for report in reports {
+      #expect(report["pass"] as? Bool == true)
+      #expect(report["top5"] as? [Int] == report["reference_top5"] as? [Int])
+      let cat = try #require(report["cat_top5"] as? [[String: Any]])
+      #expect(cat.first?["name"] as? String == "Egyptian cat")
+    }
+  }
+
   @Test func checkTextSaysPassAndNamesTheCat() throws {
     let result = try VidiProcess.run(["models", "check", "efficientnet-lite0"])
     #expect(result.status == 0)
@@ -129,16 +148,17 @@ import Testing
       (report["error"] as? String)?.contains("`vidi models fetch efficientnet-lite0`") == true)
   }
 
-  @Test func benchReportsFramesPerSecond() throws {
+  @Test(arguments: ["mobilenet-v2", "efficientnet-lite2"])
+  func benchReportsFramesPerSecond(backbone: String) throws {
     let result = try VidiProcess.run(
       [
-        "models", "bench", "mobilenet-v2", "--batch", "2", "--seconds", "0.2", "--threads", "1",
+        "models", "bench", backbone, "--batch", "2", "--seconds", "0.2", "--threads", "1",
         "--json",
       ])
     #expect(result.status == 0, "\(result.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     let report = try #require(object as? [String: Any])
-    #expect(report["backbone"] as? String == "mobilenet-v2")
+    #expect(report["backbone"] as? String == backbone)
     #expect(report["batch"] as? Int == 2)
     #expect(report["threads"] as? Int == 1)
     #expect((report["frames_per_second"] as? Double ?? 0) > 0)

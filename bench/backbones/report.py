@@ -9,7 +9,8 @@ from collections import defaultdict
 def main(path):
     fps = defaultdict(list)
     sgemm = None
-    gflop = {"mobilenet-v2": 0.599, "efficientnet-lite0": 0.770}
+    gflop = {"mobilenet-v2": 0.599, "efficientnet-lite0": 0.770, "efficientnet-lite1": 1.200,
+             "efficientnet-lite2": 1.719}
     with open(path) as f:
         for line in f:
             row = json.loads(line)
@@ -22,7 +23,7 @@ def main(path):
     print(f"results: {path} ({rounds} rounds, medians; sgemm {sgemm:.0f} GFLOP/s)\n")
     print("| backbone | batch | Vidi fps | ORT fps | Vidi / ORT | Vidi GFLOP/s | of sgemm |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for backbone in ("mobilenet-v2", "efficientnet-lite0"):
+    for backbone in gflop:
         batches = sorted({b for (n, b, _) in fps if n == backbone})
         for batch in batches:
             vidi = statistics.median(fps[(backbone, batch, "vidi")])

