@@ -51,10 +51,15 @@ public final class FeatureExtractor: Sendable {
     self.options = options
     self.cache = cache
     self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    guard options.precision.isSupported else {
+      throw .precision(UnsupportedPrecision(precision: options.precision))
+    }
     do {
       let stateDict = try TorchCheckpoint.load(contentsOf: checkpoint)
       encoders = try (0..<self.threads).map { _ throws(CheckpointError) in
-        try FrameEncoder(backbone: options.backbone, stateDict: stateDict, threads: 1)
+        try FrameEncoder(
+          backbone: options.backbone, stateDict: stateDict, threads: 1,
+          precision: options.precision)
       }
     } catch {
       throw .checkpoint(options.backbone, detail: error.description)

@@ -49,6 +49,8 @@ struct Evaluate: ParsableCommand {
   @Option(help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   @Flag(help: "Print the metrics as JSON.")
   var json = false
 
@@ -61,12 +63,14 @@ struct Evaluate: ParsableCommand {
   }
 
   func run() throws {
+    let precision = try precisionOption.resolved()
     do {
       let trained = try TrainedModel.load(from: URL(fileURLWithPath: model))
       let options = try FeatureOptions(
         model: trained, modelPath: model,
         request: FeatureRequest(
-          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue))
+          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue,
+          precision: precision))
       let index = try DatasetIndex(root: URL(fileURLWithPath: dataset))
       let clips =
         split == .all ? index.clips : index.clips(in: DatasetSplit(rawValue: split.rawValue)!)

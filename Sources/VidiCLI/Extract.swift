@@ -54,6 +54,8 @@ struct Extract: ParsableCommand {
   @Option(help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   enum Augmentation: String, ExpressibleByArgument, CaseIterable {
     case flip
   }
@@ -64,6 +66,7 @@ struct Extract: ParsableCommand {
   }
 
   func run() throws {
+    let precision = try precisionOption.resolved()
     do {
       let index = try DatasetIndex(root: URL(fileURLWithPath: dataset))
       guard index.isUsable else { throw DatasetError.noClips(path: index.root.path) }
@@ -74,7 +77,9 @@ struct Extract: ParsableCommand {
         ClipFailure(path: $0.path, reason: $0.reason)
       }
       let setup = Setup(
-        options: FeatureOptions(backbone: backbone, frames: frames, sampling: sampling),
+        options: FeatureOptions(
+          backbone: backbone, frames: frames, sampling: sampling,
+          precision: precision),
         views: augment == .flip ? [.original, .flipped] : [.original],
         cache: FeatureCache(
           directory: cache.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()),

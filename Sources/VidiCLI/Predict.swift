@@ -47,6 +47,8 @@ struct Predict: ParsableCommand {
   @Option(help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   @Flag(help: "Print the predictions as JSON (an array when several videos are given).")
   var json = false
 
@@ -58,11 +60,13 @@ struct Predict: ParsableCommand {
 
   func run() throws {
     let predictor: VideoPredictor
+    let precision = try precisionOption.resolved()
     do {
       predictor = try VideoPredictor(
         model: TrainedModel.load(from: URL(fileURLWithPath: model)), modelPath: model,
         request: FeatureRequest(
-          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue),
+          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue,
+          precision: precision),
         cache: FeatureCache(directory: Console.cacheFolder(cache)), threads: threads)
     } catch {
       Console.failure("\(error)")

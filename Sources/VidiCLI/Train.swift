@@ -66,6 +66,8 @@ struct Train: ParsableCommand {
   @Option(help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   @Flag(help: "Print the result as JSON (progress goes to standard error).")
   var json = false
 
@@ -81,6 +83,7 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
+    let precision = try precisionOption.resolved()
     do {
       let output = URL(fileURLWithPath: out)
       try Self.checkWritable(output)
@@ -89,7 +92,8 @@ struct Train: ParsableCommand {
       guard !clips.isEmpty else {
         throw WorkflowError.noClips(dataset: index.root.path, part: "the train split")
       }
-      let options = FeatureOptions(backbone: backbone, frames: frames, sampling: sampling)
+      let options = FeatureOptions(
+        backbone: backbone, frames: frames, sampling: sampling, precision: precision)
       let extractor = try FeatureExtractor(
         options: options, cache: FeatureCache(directory: Console.cacheFolder(cache)),
         threads: threads)
