@@ -4,12 +4,13 @@
 // Weights are packed once as pairs along the input channels: for each panel of 32 output
 // channels, row j holds (w[2j][o], w[2j+1][o]) for o in the panel, two 16-lane vectors. Inputs
 // are rounded to bfloat16 per chunk of pixels into a stack buffer (a chunk is reused by every
-// panel), so each pair of a pixel is one 32-bit broadcast. A tile of up to 8 pixels × 32 output
-// channels lives in 16 accumulators that start at the bias; residual and activation are
-// applied before the single store, as in the float32 kernel.
+// panel), so each pair of a pixel is one 32-bit broadcast. A tile of 8 pixels × 32 output
+// channels (16 × 16 for a panel of at most 16) lives in 16 accumulators that start at the bias;
+// residual and activation are applied before the single store, as in the float32 kernel.
 
 #include "CKernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 enum { PANEL_WIDTH = 32, TILE_ROWS = 8 };
@@ -164,12 +165,18 @@ enum { SHAPE_8X32, SHAPE_4X32, SHAPE_16X16, SHAPE_8X16 };
 static const TileKernel kernels[4][3][2] = {
     TILE_ROW(tile_8x32), TILE_ROW(tile_4x32), TILE_ROW(tile_16x16), TILE_ROW(tile_8x16)};
 
-/// Pixels per chunk: the chunk's bfloat16 inputs (about 32 KiB) stay in L1/L2 while every
-/// panel runs over them.
+/// Pixels per chunk, whole 16-row tiles: the chunk's bfloat16 inputs (about 32 KiB) stay in
+/// L1/L2 while every panel runs over them; at most 1024, so the chunk's output pointers stay
+/// small.
 static ptrdiff_t chunk_rows(ptrdiff_t padded) {
   ptrdiff_t rows = 16384 / (padded > 0 ? padded : 1) / (2 * TILE_ROWS) * (2 * TILE_ROWS);
+  if (rows > 1024) rows = 1024;
   return rows > 2 * TILE_ROWS ? rows : 2 * TILE_ROWS;
 }
+
+/// Input elements above which the rounded chunk goes to the heap instead of the stack (64 KiB):
+/// only depths beyond 2048, which the backbones do not have.
+enum { STACK_ELEMENTS = 32768 };
 
 BF16_TARGET void vidi_pointwise_bf16(
     const float *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
@@ -180,7 +187,12 @@ BF16_TARGET void vidi_pointwise_bf16(
   ptrdiff_t chunk = chunk_rows(padded);
   ptrdiff_t panel_count = (outputs + PANEL_WIDTH - 1) / PANEL_WIDTH;
   // Whole tiles of rows: the last tile's missing rows are zeros, computed and not stored.
-  uint16_t rounded[(chunk + 2 * TILE_ROWS) * padded] __attribute__((aligned(64)));
+  size_t elements = (size_t)(chunk * padded);
+  uint16_t *heap =
+      elements > STACK_ELEMENTS ? aligned_alloc(64, (elements * 2 + 63) / 64 * 64) : NULL;
+  uint16_t local[heap ? 1 : elements] __attribute__((aligned(64)));
+  if (elements > STACK_ELEMENTS && !heap) abort();
+  uint16_t *rounded = heap ? heap : local;
   float *targets[chunk];
 
   // The output cursor, advanced pixel by pixel (no division per pixel).
@@ -217,6 +229,7 @@ BF16_TARGET void vidi_pointwise_bf16(
       }
     }
   }
+  free(heap);
 }
 
 #else

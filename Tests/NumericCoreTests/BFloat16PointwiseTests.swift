@@ -5,12 +5,12 @@ import Testing
 /// same bfloat16-rounded inputs and weights: only the float32 summation order may differ.
 @Suite(.enabled(if: Precision.bf16.isSupported, "this CPU has no AVX512-BF16"))
 struct BFloat16PointwiseTests {
-  /// Odd depths (a padded last pair), ragged panels, 1 to 4 and 5 to 7 row tails, chunks of
-  /// several tiles.
+  /// Odd depths (a padded last pair), ragged panels, row tails of every tile shape, chunks of
+  /// several tiles, many chunks of a tiny depth, and a depth whose chunk goes to the heap.
   static let shapes: [(pixels: Int, inputs: Int, outputs: Int)] = [
     (1, 1, 1), (8, 16, 32), (13, 7, 5), (37, 24, 40), (64, 33, 17), (9, 70, 50), (50, 3, 96),
     (17, 96, 24), (8, 16, 16), (11, 20, 45), (5, 9, 12), (300, 144, 24), (49, 320, 1280),
-    (70, 960, 160),
+    (70, 960, 160), (2100, 1, 3), (20, 2100, 20),
   ]
 
   @Test(arguments: shapes.indices, [Activation.identity, .relu, .relu6])
