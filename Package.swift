@@ -31,9 +31,13 @@ let package = Package(
       providers: [.apt(["libopenblas-dev"])]),
 
     .target(name: "VideoIO", dependencies: ["CFFmpeg"]),
+    // Kernels needing instruction types Swift cannot name (bfloat16), chosen at run time.
+    .target(name: "CKernels"),
     .target(
       name: "NumericCore",
-      dependencies: [.target(name: "COpenBLAS", condition: .when(platforms: [.linux]))]),
+      dependencies: [
+        "CKernels", .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+      ]),
     .target(
       name: "Backbones",
       dependencies: ["NumericCore", .product(name: "ZIPFoundation", package: "ZIPFoundation")],

@@ -55,6 +55,8 @@ public final class FrameEncoder: @unchecked Sendable {
   public let threads: Int
   /// Multiply-adds per frame (convolutions and classifier), for throughput reports.
   public let multiplyAddsPerFrame: Int
+  /// The number format of the 1×1 convolutions' products.
+  public let precision: Precision
 
   private let network: Network
   private let lock = NSLock()
@@ -64,37 +66,48 @@ public final class FrameEncoder: @unchecked Sendable {
 
   /// Loads the backbone's published weights from Vidi's model cache (`vidi models fetch`).
   public convenience init(
-    backbone: BackboneID, store: ModelStore = ModelStore(), threads: Int? = nil
+    backbone: BackboneID, store: ModelStore = ModelStore(), threads: Int? = nil,
+    precision: Precision = .f32
   )
     throws
   {
     try self.init(
-      backbone: backbone, checkpoint: store.checkpointURL(for: backbone), threads: threads)
+      backbone: backbone, checkpoint: store.checkpointURL(for: backbone), threads: threads,
+      precision: precision)
   }
 
   /// Reads `checkpoint` (the backbone's published PyTorch weights) and builds the encoder.
-  public convenience init(backbone: BackboneID, checkpoint: URL, threads: Int? = nil)
+  public convenience init(
+    backbone: BackboneID, checkpoint: URL, threads: Int? = nil, precision: Precision = .f32
+  )
     throws(CheckpointError)
   {
     try self.init(
       backbone: backbone, stateDict: TorchCheckpoint.load(contentsOf: checkpoint),
-      threads: threads)
+      threads: threads, precision: precision)
   }
 
   /// Builds the encoder from an already-read state dict.
   ///
-  /// - Parameter threads: worker threads per call; by default one per active processor.
-  public init(backbone: BackboneID, stateDict: StateDict, threads: Int? = nil)
+  /// - Parameters:
+  ///   - threads: worker threads per call; by default one per active processor.
+  ///   - precision: the 1×1 convolutions' number format; this CPU must support it
+  ///     (`Precision.isSupported`).
+  public init(
+    backbone: BackboneID, stateDict: StateDict, threads: Int? = nil, precision: Precision = .f32
+  )
     throws(CheckpointError)
   {
-    let network =
+    let reference =
       switch backbone {
       case .mobilenetV2: try MobileNetV2.network(from: stateDict)
       case .efficientnetLite0: try EfficientNetLite.network(.lite0, from: stateDict)
       case .efficientnetLite1: try EfficientNetLite.network(.lite1, from: stateDict)
       case .efficientnetLite2: try EfficientNetLite.network(.lite2, from: stateDict)
       }
+    let network = precision == .f32 ? reference : reference.converted(to: precision)
     self.backbone = backbone
+    self.precision = precision
     self.network = network
     inputSize = network.inputSize
     featureCount = network.featureCount

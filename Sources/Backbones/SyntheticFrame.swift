@@ -26,6 +26,8 @@ public struct VectorError: Sendable, Equatable, Codable {
   public let maxAbsolute: Double
   /// `‖computed − reference‖ / ‖reference‖`.
   public let relativeL2: Double
+  /// Cosine similarity of the two vectors (1 when both are zero).
+  public let cosine: Double
 
   public init<C: Collection, R: Collection>(_ computed: C, reference: R)
   where C.Element == Float, R.Element == Double {
@@ -33,14 +35,20 @@ public struct VectorError: Sendable, Equatable, Codable {
     var worst = 0.0
     var difference = 0.0
     var norm = 0.0
+    var computedNorm = 0.0
+    var dot = 0.0
     for (value, expected) in zip(computed, reference) {
       let error = Double(value) - expected
       worst = max(worst, error.isNaN ? .infinity : abs(error))
       difference += error * error
       norm += expected * expected
+      computedNorm += Double(value) * Double(value)
+      dot += Double(value) * expected
     }
     maxAbsolute = worst
     relativeL2 = norm > 0 ? (difference / norm).squareRoot() : difference.squareRoot()
+    let norms = (norm * computedNorm).squareRoot()
+    cosine = norms > 0 ? dot / norms : (norm == computedNorm ? 1 : 0)
   }
 }
 

@@ -6,7 +6,7 @@ public struct Convolution: Sendable {
   public let outputChannels: Int
   public let kernelSize: Int
   public let stride: Int
-  private let product: PointwiseConvolution
+  private var product: PointwiseConvolution
 
   /// - Parameters:
   ///   - weights: `outputChannels × inputChannels × kernelSize × kernelSize`, row-major
@@ -34,6 +34,17 @@ public struct Convolution: Sendable {
     }
     product = PointwiseConvolution(
       weights: reordered, bias: bias, inputChannels: depth, outputChannels: outputChannels)
+  }
+
+  /// See `PointwiseConvolution.largestWeightNorm`.
+  public var largestWeightNorm: Float { product.largestWeightNorm }
+
+  /// The same convolution computing its products in `precision` (see
+  /// `PointwiseConvolution.converted(to:)`).
+  public func converted(to precision: Precision) -> Convolution {
+    var result = self
+    result.product = product.converted(to: precision)
+    return result
   }
 
   /// Floats of scratch `apply` needs for `rows` output rows at a time.

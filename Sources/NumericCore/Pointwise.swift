@@ -1,3 +1,5 @@
+import CKernels
+
 /// A 1×1 convolution (equally: a dense layer applied to every pixel) with its bias and
 /// activation, weights packed once for the micro-kernel.
 ///
@@ -7,11 +9,23 @@
 /// micro-kernel streams them. The micro-kernel keeps an 8-pixel × 32-channel tile of outputs in
 /// 16 vector registers, starts them at the bias and applies the residual add and activation
 /// before the single store.
+///
+/// `converted(to: .bf16)` adds bfloat16 copies of the panels, and `apply` then runs the
+/// AVX512-BF16 kernel of CKernels instead (same layout contract and epilogue, float32 sums).
 public struct PointwiseConvolution: Sendable {
   public let inputChannels: Int
   public let outputChannels: Int
   private let panels: AlignedBuffer
   private let bias: AlignedBuffer
+  /// The panels as bfloat16 pairs along the input channels, when the precision is bf16.
+  private var pairPanels: AlignedBuffer? = nil
+
+  /// The number format of the products `apply` computes.
+  public var precision: Precision { pairPanels == nil ? .f32 : .bf16 }
+  /// The largest L2 norm of one output channel's weights: bfloat16 rounding (2⁻⁹ relative) of
+  /// weights and inputs moves that channel's output by about 2⁻⁸ times this per unit input, so
+  /// a layer with huge folded weights (a batch norm with a near-zero variance) needs float32.
+  public let largestWeightNorm: Float
 
   static let panelWidth = 32
   static let tileRows = 8
@@ -36,10 +50,36 @@ public struct PointwiseConvolution: Sendable {
     }
     panels = packed
     self.bias = AlignedBuffer(bias, count: panelCount * width)
+    largestWeightNorm =
+      (0..<outputChannels).map { output in
+        weights[(output * inputChannels)..<((output + 1) * inputChannels)].reduce(0) {
+          $0 + $1 * $1
+        }.squareRoot()
+      }.max() ?? 0
   }
 
   /// Multiply-adds per pixel, for throughput reports.
   public var multiplyAddsPerPixel: Int { inputChannels * outputChannels }
+
+  /// The same convolution computing its products in `precision`, which this CPU must support.
+  public func converted(to precision: Precision) -> PointwiseConvolution {
+    precondition(precision.isSupported, "this CPU has no \(precision.rawValue) kernels")
+    var result = self
+    switch precision {
+    case .f32:
+      result.pairPanels = nil
+    case .bf16:
+      let pairs = AlignedBuffer(
+        count: vidi_pointwise_bf16_panel_floats(inputChannels, outputChannels))
+      UnsafeMutableRawPointer(pairs.pointer).withMemoryRebound(
+        to: UInt16.self, capacity: pairs.count * 2
+      ) {
+        vidi_pointwise_bf16_pack(panels.pointer, inputChannels, outputChannels, $0)
+      }
+      result.pairPanels = pairs
+    }
+    return result
+  }
 
   /// Computes `pixels` output pixels from `input` (`pixels × inputChannels`, packed).
   ///
@@ -51,6 +91,11 @@ public struct PointwiseConvolution: Sendable {
     residual: UnsafePointer<Float>? = nil, activation: Activation
   ) {
     precondition(output.channels >= outputChannels, "output pixels are too narrow")
+    if let pairPanels {
+      applyBFloat16(
+        pairPanels, input, pixels, output, firstPixel, residual, activation: activation)
+      return
+    }
     switch activation {
     case .identity:
       apply(input, pixels, output, firstPixel, residual, IdentityActivation.self)
@@ -58,6 +103,29 @@ public struct PointwiseConvolution: Sendable {
       apply(input, pixels, output, firstPixel, residual, ReLUActivation.self)
     case .relu6:
       apply(input, pixels, output, firstPixel, residual, ReLU6Activation.self)
+    }
+  }
+
+  private func applyBFloat16(
+    _ pairPanels: AlignedBuffer, _ input: UnsafePointer<Float>, _ pixels: Int,
+    _ output: PixelLayout, _ firstPixel: Int, _ residual: UnsafePointer<Float>?,
+    activation: Activation
+  ) {
+    let kind: VidiActivation =
+      switch activation {
+      case .identity: VIDI_ACTIVATION_IDENTITY
+      case .relu: VIDI_ACTIVATION_RELU
+      case .relu6: VIDI_ACTIVATION_RELU6
+      }
+    let layout = VidiPixelLayout(
+      base: output.base, channels: output.channels,
+      row_length: output.rowLength == .max ? 0 : output.rowLength, row_stride: output.rowStride)
+    UnsafeRawPointer(pairPanels.pointer).withMemoryRebound(
+      to: UInt16.self, capacity: pairPanels.count * 2
+    ) {
+      vidi_pointwise_bf16(
+        input, pixels, inputChannels, $0, outputChannels, bias.pointer, residual,
+        outputChannels, layout, firstPixel, kind)
     }
   }
 

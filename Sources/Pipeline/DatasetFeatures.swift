@@ -8,7 +8,8 @@ extension FeatureOptions {
     return FeatureProvenance(
       backbone: backbone.rawValue, backboneWeightsSHA256: spec.weights.checkpoint.sha256,
       preprocessing: "centre square crop resized to \(cropSize)×\(cropSize), \(spec.normalization)",
-      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize)
+      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize,
+      precision: precision.rawValue)
   }
 
   /// The options that make features for `model`: the ones it was trained with, after checking
@@ -21,13 +22,16 @@ extension FeatureOptions {
       self.init(
         backbone: try Self.backbone(request.backbone ?? defaults.backbone.rawValue, modelPath),
         frames: request.frameCount ?? defaults.frames,
-        sampling: try Self.sampling(request.sampling ?? defaults.sampling.rawValue, modelPath))
+        sampling: try Self.sampling(request.sampling ?? defaults.sampling.rawValue, modelPath),
+        precision: request.precision)
       return
     }
+    // The precision is the request's whatever the model was trained with: features of every
+    // precision agree to cosine 0.999 (see `FeatureProvenance.precision`).
     self.init(
       backbone: try Self.backbone(provenance.backbone, modelPath),
       frames: provenance.frameCount,
-      sampling: try Self.sampling(provenance.sampling, modelPath))
+      sampling: try Self.sampling(provenance.sampling, modelPath), precision: request.precision)
     try model.checkProvenance(self.provenance, modelPath: modelPath)
   }
 

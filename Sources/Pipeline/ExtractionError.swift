@@ -11,6 +11,8 @@ public enum ExtractionError: Error, Sendable, CustomStringConvertible {
   case cache(FeatureCacheError)
   /// The video cannot be decoded (single-video extraction).
   case video(VideoError)
+  /// The requested number format needs instructions this CPU lacks.
+  case precision(UnsupportedPrecision)
 
   public var description: String {
     switch self {
@@ -19,6 +21,7 @@ public enum ExtractionError: Error, Sendable, CustomStringConvertible {
       "\(detail); replace it with `\(backbone.fetchCommand)`"
     case .cache(let error): error.description
     case .video(let error): error.description
+    case .precision(let error): error.description
     }
   }
 }

@@ -15,10 +15,13 @@ public struct ExtractionSettings: Hashable, Codable, Sendable {
   public var cropSize: Int
   /// Which augmented view of the frames was encoded, e.g. "original" or "flip".
   public var view: String
+  /// The backbone's reduced number format, e.g. "bf16"; nil for float32, so float32 keys (and
+  /// entries written before precisions existed) stay what they were.
+  public var precision: String?
 
   public init(
     backbone: String, weightsSHA256: String, sampling: String, frameCount: Int, cropSize: Int,
-    view: String = "original"
+    view: String = "original", precision: String? = nil
   ) {
     self.backbone = backbone
     self.weightsSHA256 = weightsSHA256
@@ -26,6 +29,7 @@ public struct ExtractionSettings: Hashable, Codable, Sendable {
     self.frameCount = frameCount
     self.cropSize = cropSize
     self.view = view
+    self.precision = precision
   }
 }
 
@@ -69,11 +73,12 @@ public struct CacheKey: Hashable, Codable, Sendable {
   /// A stable file name for the entry: the digest of every field, each length-prefixed so no
   /// two different keys can spell the same string.
   public var identifier: String {
-    let fields = [
-      "key-scheme-\(Self.scheme)", contentDigest, String(fileSize), settings.backbone,
-      settings.weightsSHA256,
-      settings.sampling, String(settings.frameCount), String(settings.cropSize), settings.view,
-    ]
+    let fields =
+      [
+        "key-scheme-\(Self.scheme)", contentDigest, String(fileSize), settings.backbone,
+        settings.weightsSHA256, settings.sampling, String(settings.frameCount),
+        String(settings.cropSize), settings.view,
+      ] + (settings.precision.map { [$0] } ?? [])
     let canonical = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: ";")
     return SHA256.hexDigest(of: Data(canonical.utf8))
   }

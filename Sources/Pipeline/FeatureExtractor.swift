@@ -86,10 +86,15 @@ public final class FeatureExtractor: Sendable {
     self.cache = cache
     self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
     weightsSHA256 = verified.sha256
+    guard options.precision.isSupported else {
+      throw .precision(UnsupportedPrecision(precision: options.precision))
+    }
     do {
       let stateDict = try TorchCheckpoint.load(bytes: verified.bytes, source: verified.url.path)
       encoders = try (0..<self.threads).map { _ throws(CheckpointError) in
-        try FrameEncoder(backbone: options.backbone, stateDict: stateDict, threads: 1)
+        try FrameEncoder(
+          backbone: options.backbone, stateDict: stateDict, threads: 1,
+          precision: options.precision)
       }
     } catch {
       throw .checkpoint(options.backbone, detail: error.description)

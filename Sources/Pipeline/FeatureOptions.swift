@@ -1,3 +1,5 @@
+import NumericCore
+
 /// How frames are picked from a clip for feature extraction.
 public enum SamplingMode: String, Sendable, Hashable, Codable, CaseIterable {
   /// Frames spread evenly over the whole clip (see `FrameSampling.uniform`).
@@ -27,20 +29,26 @@ public enum FeatureView: String, Sendable, Hashable, Codable, CaseIterable, Comp
 }
 
 /// What decides a clip's features besides its bytes and the view: the backbone, how many
-/// frames are sampled and how. A trained model records these so prediction uses the same.
+/// frames are sampled and how, and the backbone's number format. A trained model records these
+/// so prediction uses the same.
 public struct FeatureOptions: Sendable, Hashable, Codable {
   public var backbone: BackboneID
   /// Frames per clip; shorter clips are padded with masked rows up to this count.
   public var frames: Int
   public var sampling: SamplingMode
+  /// The backbone's 1×1 convolutions' number format (resolve `--precision` with
+  /// `PrecisionChoice.resolved()`); float32 unless asked.
+  public var precision: Precision
 
   public init(
-    backbone: BackboneID = .default, frames: Int = 20, sampling: SamplingMode = .uniform
+    backbone: BackboneID = .default, frames: Int = 20, sampling: SamplingMode = .uniform,
+    precision: Precision = .f32
   ) {
     precondition(frames > 0, "a clip needs at least one frame")
     self.backbone = backbone
     self.frames = frames
     self.sampling = sampling
+    self.precision = precision
   }
 
   /// The square crop fed to the backbone: its input size.
@@ -55,12 +63,13 @@ public struct FeatureOptions: Sendable, Hashable, Codable {
   public func cacheSettings(view: FeatureView) -> ExtractionSettings {
     ExtractionSettings(
       backbone: backbone.rawValue, weightsSHA256: backbone.spec.weights.checkpoint.sha256,
-      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize, view: view.rawValue)
+      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize, view: view.rawValue,
+      precision: precision == .f32 ? nil : precision.rawValue)
   }
 
-  /// One line for logs, e.g. `efficientnet-lite0, uniform 20 frames, 224×224`.
+  /// One line for logs, e.g. `efficientnet-lite0, uniform 20 frames, 224×224, bf16`.
   public var summary: String {
     "\(backbone.rawValue), \(sampling.rawValue) \(frames) frame\(frames == 1 ? "" : "s"), "
-      + "\(cropSize)×\(cropSize)"
+      + "\(cropSize)×\(cropSize), \(precision.rawValue)"
   }
 }

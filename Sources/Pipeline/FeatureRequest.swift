@@ -1,14 +1,22 @@
+import NumericCore
+
 /// The feature options a user gave for a run with a trained model (`--backbone`, `--frames`,
-/// `--sampling`); nil where they gave none, so the model's own settings apply.
+/// `--sampling`); nil where they gave none, so the model's own settings apply. The precision
+/// (`--precision`, resolved) is not the model's to decide: any precision's features suit it.
 public struct FeatureRequest: Sendable, Hashable {
   public var backbone: String?
   public var frameCount: Int?
   public var sampling: String?
+  public var precision: Precision
 
-  public init(backbone: String? = nil, frameCount: Int? = nil, sampling: String? = nil) {
+  public init(
+    backbone: String? = nil, frameCount: Int? = nil, sampling: String? = nil,
+    precision: Precision = .f32
+  ) {
     self.backbone = backbone
     self.frameCount = frameCount
     self.sampling = sampling
+    self.precision = precision
   }
 
   /// Throws when an option differs from what `model` was trained with: features made another

@@ -176,6 +176,10 @@ public struct FeatureProvenance: Sendable, Codable, Equatable {
   public var frameCount: Int
   /// Side of the square crop fed to the encoder, in pixels.
   public var cropSize: Int
+  /// The encoder's number format, "f32" or "bf16"; nil (models written before it was
+  /// recorded) means "f32". Informational: features of either precision are within cosine
+  /// 0.999 of each other, so `checkProvenance` accepts features of any precision.
+  public var precision: String?
 
   /// The frame counts Vidi samples per clip: every frame of 17 s at 30 fps at most, since each
   /// frame in flight costs 0.6 MB at 224×224 and a model file must not be able to ask for a
@@ -184,7 +188,7 @@ public struct FeatureProvenance: Sendable, Codable, Equatable {
 
   public init(
     backbone: String, backboneWeightsSHA256: String, preprocessing: String, sampling: String,
-    frameCount: Int, cropSize: Int
+    frameCount: Int, cropSize: Int, precision: String? = nil
   ) {
     self.backbone = backbone
     self.backboneWeightsSHA256 = backboneWeightsSHA256
@@ -192,6 +196,7 @@ public struct FeatureProvenance: Sendable, Codable, Equatable {
     self.sampling = sampling
     self.frameCount = frameCount
     self.cropSize = cropSize
+    self.precision = precision
   }
 }
 

@@ -56,6 +56,8 @@ struct Evaluate: ParsableCommand {
   @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   @Flag(help: "Print the metrics as JSON.")
   var json = false
 
@@ -76,6 +78,7 @@ struct Evaluate: ParsableCommand {
       Console.failure(mixUp)
       throw ExitCode.failure
     }
+    let precision = try precisionOption.resolved()
     do {
       let reportTarget = report.map { OutputTarget(URL(fileURLWithPath: $0), kind: .report) }
       try reportTarget?.check(
@@ -84,7 +87,8 @@ struct Evaluate: ParsableCommand {
       let options = try FeatureOptions(
         model: trained, modelPath: model,
         request: FeatureRequest(
-          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue))
+          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue,
+          precision: precision))
       let index = try datasetArguments.index(dataset)
       let clips =
         split == .all ? index.clips : index.clips(in: DatasetSplit(rawValue: split.rawValue)!)

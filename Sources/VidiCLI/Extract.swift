@@ -56,6 +56,8 @@ struct Extract: ParsableCommand {
   @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   enum Augmentation: String, ExpressibleByArgument, CaseIterable {
     case flip
   }
@@ -66,6 +68,7 @@ struct Extract: ParsableCommand {
   }
 
   func run() throws {
+    let precision = try precisionOption.resolved()
     do {
       let index = try datasetArguments.index(dataset)
       guard index.isUsable else { throw DatasetError.noClips(path: index.root.path) }
@@ -76,7 +79,9 @@ struct Extract: ParsableCommand {
         ClipFailure(path: $0.path, reason: $0.reason)
       }
       let setup = Setup(
-        options: FeatureOptions(backbone: backbone, frames: frames, sampling: sampling),
+        options: FeatureOptions(
+          backbone: backbone, frames: frames, sampling: sampling,
+          precision: precision),
         views: augment == .flip ? [.original, .flipped] : [.original],
         cache: FeatureCache(
           directory: cache.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()),

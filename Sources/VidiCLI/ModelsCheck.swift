@@ -3,35 +3,51 @@ import Foundation
 import Pipeline
 
 /// `vidi models check`: the self-test a user runs after installing, since BLAS builds and CPUs
-/// differ: each backbone against the reference implementation's output.
+/// differ: each backbone, in each precision this CPU runs, against the reference
+/// implementation's output.
 struct ModelsCheck: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "check",
     abstract: "Run the backbones on built-in inputs and compare with the reference outputs.",
     discussion: """
       Encodes the built-in synthetic frame and compares the features (and the EfficientNet-Lite
-      models' logits) with the reference PyTorch implementation's, within max absolute error \
+      models' logits) with the reference PyTorch implementation's: in f32 within max absolute error \
       \(BackboneSelfTest.absoluteTolerance) and relative L2 error \
-      \(BackboneSelfTest.relativeTolerance); for the EfficientNet-Lite models it also classifies
-      the built-in cat photo and expects the reference's top-5 ImageNet classes.
+      \(BackboneSelfTest.relativeTolerance); in bf16 (bfloat16 products, float32 sums) within \
+      relative L2 error \(BackboneSelfTest.tolerance(for: .bf16).relativeL2) and cosine \
+      similarity \(BackboneSelfTest.tolerance(for: .bf16).cosine). For the EfficientNet-Lite models \
+      it also classifies the built-in cat photo and expects the reference's top-5 ImageNet classes.
 
       Without ids, checks every backbone with weights in the cache (the default one when none
-      has). Exits non-zero when a check fails or a backbone cannot be loaded.
+      has); without --precision, in every precision this CPU runs. Exits non-zero when a check \
+      fails or a backbone cannot be loaded.
 
       Examples:
         vidi models check
-        vidi models check mobilenet-v2 --json
+        vidi models check mobilenet-v2 --precision bf16 --json
       """)
 
   @Argument(help: "Backbones to check.")
   var backbones: [BackboneID] = []
+
+  @Option(help: "Check only this precision: auto (the fastest this CPU runs), f32 or bf16.")
+  var precision: PrecisionChoice?
 
   @Flag(help: "Print JSON instead of text.")
   var json = false
 
   func run() throws {
     let store = ModelStore()
-    let results = store.selection(backbones).map { Self.check($0, store: store) }
+    var precisions = Precision.supported
+    do {
+      if let precision { precisions = [try precision.resolved()] }
+    } catch {
+      Console.failure(error.description)
+      throw ExitCode.failure
+    }
+    let results = store.selection(backbones).flatMap { backbone in
+      precisions.map { Self.check(backbone, precision: $0, store: store) }
+    }
     if json {
       print(try PrettyJSON.string(["results": results]))
     } else {
@@ -40,12 +56,14 @@ struct ModelsCheck: ParsableCommand {
     if results.contains(where: { !$0.pass }) { throw ExitCode.failure }
   }
 
-  private static func check(_ backbone: BackboneID, store: ModelStore) -> Report {
+  private static func check(_ backbone: BackboneID, precision: Precision, store: ModelStore)
+    -> Report
+  {
     do {
-      let encoder = try FrameEncoder(backbone: backbone, store: store)
-      return Report(backbone: backbone, result: try BackboneSelfTest.run(encoder))
+      let encoder = try FrameEncoder(backbone: backbone, store: store, precision: precision)
+      return Report(result: try BackboneSelfTest.run(encoder))
     } catch {
-      return Report(backbone: backbone, error: "\(error)")
+      return Report(backbone: backbone, precision: precision, error: "\(error)")
     }
   }
 
@@ -55,10 +73,13 @@ struct ModelsCheck: ParsableCommand {
       return
     }
     let verdict = report.pass ? "pass" : "FAIL"
+    let absolute = report.tolerance.map { "tolerance \(scientific($0))" } ?? "not bounded"
     print(
-      "\(report.backbone): \(verdict)  max abs error \(scientific(report.maxAbsError)) "
-        + "(tolerance \(scientific(report.tolerance))), relative \(scientific(report.maxRelError)) "
-        + "(tolerance \(scientific(report.relativeTolerance)))")
+      "\(report.backbone) \(report.precision): \(verdict)  max abs error "
+        + "\(scientific(report.maxAbsError)) (\(absolute)), relative "
+        + "\(scientific(report.maxRelError)) (tolerance \(scientific(report.relativeTolerance))), "
+        + "cosine \(report.cosine.map { String(format: "%.6f", $0) } ?? "-") "
+        + "(at least \(report.minimumCosine))")
     if let top5 = report.top5, let reference = report.referenceTop5 {
       let same = top5 == reference ? "same as the reference" : "reference \(reference)"
       print("  synthetic frame top-5 classes: \(top5) (\(same))")
@@ -76,37 +97,51 @@ struct ModelsCheck: ParsableCommand {
   /// One backbone's outcome, with the keys scripts read.
   private struct Report: Encodable {
     var backbone: String
+    var precision: String
     var maxAbsError: Double?
     var maxRelError: Double?
-    var tolerance = BackboneSelfTest.absoluteTolerance
-    var relativeTolerance = BackboneSelfTest.relativeTolerance
+    var cosine: Double?
+    var tolerance: Double?
+    var relativeTolerance: Double
+    var minimumCosine: Double
     var top5: [Int]?
     var referenceTop5: [Int]?
     var catTop5: [BackboneSelfTest.ClassScore]?
     var pass: Bool
     var error: String?
 
-    init(backbone: BackboneID, result: BackboneSelfTest.Result) {
-      self.backbone = backbone.rawValue
+    init(result: BackboneSelfTest.Result) {
+      backbone = result.backbone.rawValue
+      precision = result.precision.rawValue
       maxAbsError = result.maxAbsoluteError
       maxRelError = result.maxRelativeError
+      cosine = result.minCosine
+      tolerance = result.tolerance.maxAbsolute
+      relativeTolerance = result.tolerance.relativeL2
+      minimumCosine = result.tolerance.cosine
       top5 = result.top5
       referenceTop5 = result.referenceTop5
       catTop5 = result.catTop5
       pass = result.passed
     }
 
-    init(backbone: BackboneID, error: String) {
+    init(backbone: BackboneID, precision: Precision, error: String) {
       self.backbone = backbone.rawValue
+      self.precision = precision.rawValue
+      let tolerance = BackboneSelfTest.tolerance(for: precision)
+      self.tolerance = tolerance.maxAbsolute
+      relativeTolerance = tolerance.relativeL2
+      minimumCosine = tolerance.cosine
       pass = false
       self.error = error
     }
 
     private enum CodingKeys: String, CodingKey {
-      case backbone, tolerance, top5, pass, error
+      case backbone, precision, cosine, tolerance, top5, pass, error
       case maxAbsError = "max_abs_error"
       case maxRelError = "max_rel_error"
       case relativeTolerance = "relative_tolerance"
+      case minimumCosine = "minimum_cosine"
       case referenceTop5 = "reference_top5"
       case catTop5 = "cat_top5"
     }

@@ -59,6 +59,8 @@ struct Predict: ParsableCommand {
   @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   @Flag(
     help:
       "Print the predictions as JSON (an array when several videos are given; failed videos carry an error)."
@@ -86,11 +88,13 @@ struct Predict: ParsableCommand {
     }
     let predictor: VideoPredictor
     let file: PredictionFile?
+    let precision = try precisionOption.resolved()
     do {
       predictor = try VideoPredictor(
         model: TrainedModel.load(from: URL(fileURLWithPath: model)), modelPath: model,
         request: FeatureRequest(
-          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue),
+          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue,
+          precision: precision),
         cache: FeatureCache(directory: Console.cacheFolder(cache)), threads: threads)
       file = try output.map { path throws(PredictionFileError) in try PredictionFile(path: path) }
     } catch {

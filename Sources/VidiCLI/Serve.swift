@@ -44,6 +44,8 @@ struct Serve: AsyncParsableCommand {
   @Option(help: "Cores each worker uses (default: all cores shared among the workers).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   func validate() throws {
     guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535.") }
     guard maxUploadMb >= 1 else { throw ValidationError("--max-upload-mb must be at least 1.") }
@@ -58,12 +60,13 @@ struct Serve: AsyncParsableCommand {
       throw ExitCode.failure
     }
     let server: VidiServer
+    let precision = try precisionOption.resolved()
     do {
       server = try VidiServer(
         modelPath: model,
         configuration: ServerConfiguration(
           host: host, port: port, maxUploadBytes: maxUploadMb << 20, workers: workers,
-          queueLimit: queue, threadsPerWorker: threads))
+          queueLimit: queue, threadsPerWorker: threads, precision: precision))
     } catch {
       Console.failure("\(error)")
       throw ExitCode.failure

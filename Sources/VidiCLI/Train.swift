@@ -78,6 +78,8 @@ struct Train: ParsableCommand {
   @Option(parsing: .unconditional, help: "Cores to use (default: all).")
   var threads: Int?
 
+  @OptionGroup var precisionOption: PrecisionOption
+
   @Flag(help: "Print the result as JSON (progress goes to standard error).")
   var json = false
 
@@ -93,6 +95,7 @@ struct Train: ParsableCommand {
   }
 
   func run() throws {
+    let precision = try precisionOption.resolved()
     do {
       let output = URL(fileURLWithPath: out)
       let target = OutputTarget(output, kind: .model)
@@ -103,7 +106,8 @@ struct Train: ParsableCommand {
       guard !clips.isEmpty else {
         throw WorkflowError.noClips(dataset: index.root.path, part: "the train split")
       }
-      let options = FeatureOptions(backbone: backbone, frames: frames, sampling: sampling)
+      let options = FeatureOptions(
+        backbone: backbone, frames: frames, sampling: sampling, precision: precision)
       let extractor = try FeatureExtractor(
         options: options, cache: FeatureCache(directory: Console.cacheFolder(cache)),
         threads: threads)

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// How `vidi serve` listens and how much work it accepts.
 public struct ServerConfiguration: Sendable, Hashable {
@@ -15,11 +16,13 @@ public struct ServerConfiguration: Sendable, Hashable {
   public var threadsPerWorker: Int
   /// Where uploads are stored while they are classified.
   public var uploadDirectory: URL
+  /// The backbones' number format (resolved `--precision`).
+  public var precision: Precision
 
   public init(
     host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 200 << 20,
     workers: Int = 2, queueLimit: Int = 8, threadsPerWorker: Int? = nil,
-    uploadDirectory: URL = FileManager.default.temporaryDirectory
+    uploadDirectory: URL = FileManager.default.temporaryDirectory, precision: Precision = .f32
   ) {
     precondition(workers >= 1 && queueLimit >= 0 && maxUploadBytes >= 1)
     self.host = host
@@ -30,5 +33,6 @@ public struct ServerConfiguration: Sendable, Hashable {
     self.threadsPerWorker =
       threadsPerWorker ?? max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
     self.uploadDirectory = uploadDirectory
+    self.precision = precision
   }
 }

@@ -28,7 +28,8 @@ public struct VidiServer: Sendable {
     let model = try TrainedModel.load(from: URL(fileURLWithPath: modelPath))
     let predictors = try (0..<configuration.workers).map { _ in
       try VideoPredictor(
-        model: model, modelPath: modelPath, cache: nil,
+        model: model, modelPath: modelPath,
+        request: FeatureRequest(precision: configuration.precision), cache: nil,
         threads: configuration.threadsPerWorker, models: models)
     }
     try FileManager.default.createDirectory(

@@ -1,4 +1,5 @@
 import Backbones
+import NumericCore
 import Testing
 
 @Suite struct SelfTestTests {
@@ -9,6 +10,26 @@ import Testing
     #expect(result.passed, "\(result)")
     #expect(result.maxAbsoluteError <= BackboneSelfTest.absoluteTolerance)
     #expect((result.top5 == nil) == (backbone == .mobilenetV2))
+  }
+
+  /// bfloat16 meets its own tolerance (cosine 0.999 with the reference, the cat's top-5), on
+  /// whole-frame and shared-frame workers alike (three frames on two threads), and stays well
+  /// away from float32's.
+  @Test(
+    .enabled(if: Precision.bf16.isSupported, "this CPU has no AVX512-BF16"),
+    arguments: BackboneID.allCases)
+  func bfloat16PassesItsTolerance(backbone: BackboneID) throws {
+    let encoder = try FrameEncoder(
+      backbone: backbone, checkpoint: TestWeights.url(backbone), threads: 2, precision: .bf16)
+    #expect(encoder.precision == .bf16)
+    let result = try BackboneSelfTest.run(encoder)
+    #expect(result.passed, "\(result)")
+    #expect(result.precision == .bf16)
+    #expect(result.minCosine >= 0.999)
+    #expect(result.maxAbsoluteError > BackboneSelfTest.absoluteTolerance)
+    let frame = SyntheticFrame.values()
+    let three = encoder.encode(frames: frame + frame + frame, count: 3, input: .normalized)
+    #expect(three.feature(0) == three.feature(1) && three.feature(1) == three.feature(2))
   }
 
   /// One batch-norm scale nudged by 1 %: the self-test must notice.

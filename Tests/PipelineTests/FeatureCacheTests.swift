@@ -119,17 +119,34 @@ import Testing
     #expect(a.contentDigest == SHA256.hexDigest(of: Data(bytes)))
     #expect(editedKey.identifier != a.identifier)
 
-    var variants = [ExtractionSettings](repeating: Self.settings, count: 6)
+    var variants = [ExtractionSettings](repeating: Self.settings, count: 7)
     variants[0].backbone = "mobilenet-v2"
     variants[1].weightsSHA256 = String(repeating: "cd", count: 32)
     variants[2].sampling = "first"
     variants[3].frameCount = 8
     variants[4].cropSize = 160
     variants[5].view = "flip"
+    variants[6].precision = "bf16"
     let identifiers = Set(
       variants.map { CacheKey(contentDigest: a.contentDigest, fileSize: 5000, settings: $0) }
         .map(\.identifier) + [a.identifier])
-    #expect(identifiers.count == 7)
+    #expect(identifiers.count == 8)
+  }
+
+  /// float32 settings carry no precision, so entries written before precisions existed keep
+  /// their keys (and headers) and still decode.
+  @Test func float32SettingsAreTheOldOnes() throws {
+    let options = FeatureOptions(backbone: .efficientnetLite0, frames: 4)
+    #expect(options.cacheSettings(view: .original).precision == nil)
+    var reduced = options
+    reduced.precision = .bf16
+    #expect(reduced.cacheSettings(view: .original).precision == "bf16")
+    let encoded = try JSONEncoder().encode(Self.settings)
+    #expect(!String(decoding: encoded, as: UTF8.self).contains("precision"))
+    let old = Data(
+      #"{"backbone":"efficientnet-lite0","weightsSHA256":"ab","sampling":"uniform","frameCount":4,"cropSize":224,"view":"original"}"#
+        .utf8)
+    #expect(try JSONDecoder().decode(ExtractionSettings.self, from: old).precision == nil)
   }
 
   /// Scheme 1 keyed this clip by its first and last MiB: a clip differing only in the middle

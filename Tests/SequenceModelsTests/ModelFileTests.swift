@@ -234,4 +234,16 @@ import Testing
     other.frameCount = 16
     #expect(throws: ModelFileError.self) { try model.checkProvenance(other, modelPath: "m.vidi") }
   }
+
+  /// Features of either precision agree to cosine 0.999, so the precision is recorded but not
+  /// checked; models written before it was recorded decode without it.
+  @Test func precisionIsRecordedButAnyIsAccepted() throws {
+    var bf16 = Self.provenance
+    bf16.precision = "bf16"
+    try Self.model(.meanPool).checkProvenance(bf16, modelPath: "m.vidi")
+    let old = Data(
+      #"{"backbone":"b","backboneWeightsSHA256":"ab","preprocessing":"p","sampling":"uniform","frameCount":8,"cropSize":224}"#
+        .utf8)
+    #expect(try JSONDecoder().decode(FeatureProvenance.self, from: old).precision == nil)
+  }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 import Testing
 
 @Suite struct ModelsCommandTests {
@@ -98,13 +99,14 @@ import Testing
   /// Uses the weights `make test` fetched into the default model cache.
   @Test func checkPassesForBothBackbonesWithTheCatOnTop() throws {
     let result = try VidiProcess.run(
-      ["models", "check", "--json", "efficientnet-lite0", "mobilenet-v2"])
+      ["models", "check", "--json", "--precision", "f32", "efficientnet-lite0", "mobilenet-v2"])
     #expect(result.status == 0, "\(result.stderr)")
     let reports = try results(result)
     #expect(
       reports.compactMap { $0["backbone"] as? String } == ["efficientnet-lite0", "mobilenet-v2"])
     for report in reports {
       #expect(report["pass"] as? Bool == true)
+      #expect(report["precision"] as? String == "f32")
       let error = try #require(report["max_abs_error"] as? Double)
       #expect(error <= 1e-4)
       #expect(report["tolerance"] as? Double == 1e-4)
@@ -135,8 +137,27 @@ import Testing
   @Test func checkTextSaysPassAndNamesTheCat() throws {
     let result = try VidiProcess.run(["models", "check", "efficientnet-lite0"])
     #expect(result.status == 0)
-    #expect(result.stdout.hasPrefix("efficientnet-lite0: pass"))
+    #expect(result.stdout.hasPrefix("efficientnet-lite0 f32: pass"))
     #expect(result.stdout.contains("cat photo: tiger cat"))
+  }
+
+  /// Without --precision every precision this CPU runs is checked, each with its tolerance.
+  @Test(.enabled(if: Precision.bf16.isSupported, "this CPU has no AVX512-BF16"))
+  func checkCoversBFloat16WithItsTolerance() throws {
+    let result = try VidiProcess.run([
+      "models", "check", "--json", "mobilenet-v2", "efficientnet-lite0",
+    ])
+    #expect(result.status == 0, "\(result.stderr)")
+    let reports = try results(result)
+    #expect(reports.compactMap { $0["precision"] as? String } == ["f32", "bf16", "f32", "bf16"])
+    for report in reports where report["precision"] as? String == "bf16" {
+      #expect(report["pass"] as? Bool == true)
+      #expect(report["tolerance"] == nil)
+      #expect((report["cosine"] as? Double ?? 0) >= 0.999)
+      #expect(report["minimum_cosine"] as? Double == 0.999)
+    }
+    let cat = try #require(reports.last?["cat_top5"] as? [[String: Any]])
+    #expect(cat.compactMap { $0["index"] as? Int } == [282, 285, 281, 287, 904])
   }
 
   @Test func checkWithoutWeightsFailsWithTheFetchCommand() throws {
@@ -161,6 +182,7 @@ import Testing
     #expect(report["backbone"] as? String == backbone)
     #expect(report["batch"] as? Int == 2)
     #expect(report["threads"] as? Int == 1)
+    #expect(report["precision"] as? String == Precision.fastest.rawValue)
     #expect((report["frames_per_second"] as? Double ?? 0) > 0)
   }
 

@@ -2,6 +2,7 @@
 /// `bench/backbones/run.sh`, which runs ONNX Runtime on the same weights beside it.
 ///
 ///     VidiBenchBackbones --backbone ID [--batches 1,8,32] [--seconds S] [--threads T]
+///                        [--precision f32|bf16]
 ///     VidiBenchBackbones --sgemm [--threads T]
 import Backbones
 import Foundation
@@ -13,6 +14,7 @@ struct Options {
   var seconds = 3.0
   var threads = ProcessInfo.processInfo.activeProcessorCount
   var sgemm = false
+  var precision = Precision.f32
 
   init(_ arguments: [String]) throws {
     var rest = arguments[...]
@@ -32,6 +34,12 @@ struct Options {
       case "--seconds": seconds = Double(try value(flag)) ?? seconds
       case "--threads": threads = Int(try value(flag)) ?? threads
       case "--sgemm": sgemm = true
+      case "--precision":
+        let name = try value(flag)
+        guard let chosen = Precision(rawValue: name), chosen.isSupported else {
+          throw BenchError("precision \(name) is unknown or not supported by this CPU")
+        }
+        precision = chosen
       default: throw BenchError("unknown argument \(flag)")
       }
     }
@@ -88,13 +96,15 @@ do {
     emit(["sgemm_gflops": sgemmGigaflops(threads: options.threads), "threads": options.threads])
     exit(0)
   }
-  let encoder = try FrameEncoder(backbone: options.backbone, threads: options.threads)
+  let encoder = try FrameEncoder(
+    backbone: options.backbone, threads: options.threads, precision: options.precision)
   for batch in options.batches {
     let cpuBefore = processorSeconds()
     let result = Throughput.measure(encoder, batch: batch, seconds: options.seconds)
     let cpu = processorSeconds() - cpuBefore
     emit([
-      "runtime": "vidi", "backbone": options.backbone.rawValue, "batch": batch,
+      "runtime": "vidi", "precision": options.precision.rawValue,
+      "backbone": options.backbone.rawValue, "batch": batch,
       "frames_per_second": result.framesPerSecond, "threads": result.threads,
       "calls": result.calls,
       "gflops": result.gigaflops(multiplyAddsPerFrame: encoder.multiplyAddsPerFrame),
