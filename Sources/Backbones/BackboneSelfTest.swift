@@ -63,6 +63,10 @@ public enum BackboneSelfTest {
     /// Indices of the five largest logits, largest first, and the reference's.
     public let top5: [Int]?
     public let referenceTop5: [Int]?
+    /// The reference's logits of `top5` and of `referenceTop5`, to tell a near-tie from a
+    /// wrong class.
+    public let referenceLogitsOfTop5: [Double]?
+    public let referenceTop5Logits: [Double]?
     /// The five most likely classes for the cat photo, for backbones with a classifier.
     public let catTop5: [ClassScore]?
     /// The reference's five most likely classes for the cat photo (scikit-image's `chelsea`,
@@ -83,7 +87,18 @@ public enum BackboneSelfTest {
     public var passed: Bool {
       maxAbsoluteError <= tolerance.maxAbsolute ?? .infinity
         && maxRelativeError <= tolerance.relativeL2 && minCosine >= tolerance.cosine
-        && top5 == referenceTop5 && catTop5?.map(\.index) == referenceCatTop5
+        && top5Agrees && catTop5?.map(\.index) == referenceCatTop5
+    }
+
+    /// The synthetic frame's top-5 equals the reference's; in a reduced precision two classes
+    /// may swap where the reference's logits are closer than twice the measured logit error
+    /// (Lite1's fifth and sixth classes are 0.047 apart; its bf16 logits are 0.16 off).
+    public var top5Agrees: Bool {
+      guard top5 != referenceTop5 else { return true }
+      guard precision != .f32, let ours = referenceLogitsOfTop5,
+        let theirs = referenceTop5Logits, let logits
+      else { return false }
+      return zip(ours, theirs).allSatisfy { abs($0 - $1) <= 2 * logits.maxAbsolute }
     }
   }
 
@@ -107,12 +122,20 @@ public enum BackboneSelfTest {
       let cat = encoder.encode(frames: try catFrame(size: encoder.inputSize), count: 1)
       catTop5 = cat.logits(0).map { topClasses($0, k: 5) }
     }
+    let top5 = logits.map { topIndices($0, k: 5) }
+    let referenceTop5 = golden.logits.map { topIndices($0, k: 5) }
+    func reference(at indices: [Int]?) -> [Double]? {
+      guard let indices, let reference = golden.logits else { return nil }
+      return indices.map { reference[$0] }
+    }
     return Result(
       backbone: encoder.backbone, precision: encoder.precision,
       feature: VectorError(encoding.feature(0), reference: golden.feature),
       logits: logitsError,
-      top5: logits.map { topIndices($0, k: 5) },
-      referenceTop5: golden.logits.map { topIndices($0, k: 5) },
+      top5: top5,
+      referenceTop5: referenceTop5,
+      referenceLogitsOfTop5: reference(at: top5),
+      referenceTop5Logits: reference(at: referenceTop5),
       catTop5: catTop5,
       referenceCatTop5: golden.catTop5?.map(\.index))
   }

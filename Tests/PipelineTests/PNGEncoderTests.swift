@@ -42,11 +42,16 @@ import Testing
     process.arguments = [
       "ffmpeg", "-v", "error", "-i", file.path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-",
     ]
-    let output = Pipe()
+    // A file, not a pipe: Foundation's pipe read traps on EINTR, which other tests' child
+    // processes can cause.
+    let raw = dir.appendingPathComponent("t.rgb")
+    FileManager.default.createFile(atPath: raw.path, contents: nil)
+    let output = try FileHandle(forWritingTo: raw)
+    defer { try? output.close() }
     process.standardOutput = output
     try process.run()
-    let decoded = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
+    let decoded = try Data(contentsOf: raw)
     #expect(process.terminationStatus == 0)
     #expect([UInt8](decoded) == image.pixels)
   }

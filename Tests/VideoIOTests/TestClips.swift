@@ -118,14 +118,21 @@ enum FFmpegTool {
   /// Whether the tool's FFmpeg build has the encoder `name`.
   static func hasEncoder(_ name: String) throws -> Bool {
     let process = Process()
-    let output = Pipe()
+    // A file, not a pipe: Foundation's pipe read traps on EINTR, which other tests' child
+    // processes can cause.
+    let file = FileManager.default.temporaryDirectory
+      .appendingPathComponent("vidi-encoders-\(UUID().uuidString).txt")
+    FileManager.default.createFile(atPath: file.path, contents: nil)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let output = try FileHandle(forWritingTo: file)
+    defer { try? output.close() }
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = ["ffmpeg", "-hide_banner", "-encoders"]
     process.standardOutput = output
     process.standardError = FileHandle.nullDevice
     try process.run()
-    let listing = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
+    let listing = String(decoding: try Data(contentsOf: file), as: UTF8.self)
     return listing.split(separator: "\n").contains {
       $0.split(separator: " ").dropFirst().first == Substring(name)
     }
