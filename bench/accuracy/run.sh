@@ -52,7 +52,7 @@ for seed in $seeds; do
     "$vidi" train "$dataset" --out "$out/$name.vidi" --model "$model" --seed "$seed" --json \
       "${common[@]}" > "$out/$name.train.json" 2> "$out/$name.train.log"
     end=$(date +%s.%N)
-    echo "$end - $start" | bc > "$out/$name.seconds"
+    python3 -c "print($end - $start)" > "$out/$name.seconds"
     "$vidi" evaluate "$out/$name.vidi" "$dataset" --json "${common[@]}" > "$out/$name.eval.json"
   done
 done
