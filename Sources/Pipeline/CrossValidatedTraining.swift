@@ -62,7 +62,36 @@ extension Double {
 extension TrainingWorkflow {
   /// The selection rule under cross-validation, as recorded in the model.
   public static let crossValidationRule =
-    "best mean cross-validated accuracy; ties: lower mean log loss, then the earlier candidate"
+    "among the candidates within one standard error of the best mean cross-validated "
+    + "accuracy, the lowest mean log loss; ties: the earlier candidate"
+
+  /// Index of the winner under `crossValidationRule`. Fold scores differ a lot on small data,
+  /// so mean accuracies within one standard error (of the best candidate's mean) count as
+  /// equal, and the better-calibrated candidate among them wins.
+  public static func bestByCrossValidation(_ scores: [CandidateScore]) -> Int {
+    let top = scores[best(scores)]
+    let margin = (top.accuracySD ?? 0) / Double(max(top.foldAccuracies?.count ?? 1, 1)).squareRoot()
+    let near = scores.indices.filter {
+      scores[$0].validationAccuracy >= top.validationAccuracy - margin
+    }
+    return near.min {
+      scores[$0].validationLoss < scores[$1].validationLoss
+        || (scores[$0].validationLoss == scores[$1].validationLoss && $0 < $1)
+    }!
+  }
+
+  /// One sentence on why `scores[winner]` won under `crossValidationRule`.
+  static func crossValidationReason(_ scores: [CandidateScore], winner: Int) -> String {
+    let top = scores[best(scores)]
+    let margin = (top.accuracySD ?? 0) / Double(max(top.foldAccuracies?.count ?? 1, 1)).squareRoot()
+    let near = scores.filter { $0.validationAccuracy >= top.validationAccuracy - margin }
+    let chosen = scores[winner]
+    return
+      "\(chosen.name) has the lowest mean log loss (\(significant(chosen.validationLoss))) of the "
+      + "\(near.count) of \(scores.count) candidates within one standard error ("
+      + percent(margin) + ") of the best mean accuracy (\(top.name), \(spread(top))); "
+      + "its own is \(spread(chosen))"
+  }
 
   /// Scores every candidate and grid setting by k-fold cross-validation on `set.training`
   /// (stratified by class, group-disjoint), keeps the best by `crossValidationRule`, and
@@ -107,7 +136,7 @@ extension TrainingWorkflow {
       }
     }
 
-    let winner = best(scores)
+    let winner = bestByCrossValidation(scores)
     var config = settings[winner].config
     if !config.usesSolver {
       config.epochs = scores[winner].bestEpoch
@@ -129,7 +158,8 @@ extension TrainingWorkflow {
     var selection = ModelSelection(
       rule: crossValidationRule,
       validation: plan.description + (plan.note.map { " (\($0))" } ?? ""),
-      candidates: scores, chosen: config.model, reason: reason(scores, winner: winner))
+      candidates: scores, chosen: config.model,
+      reason: crossValidationReason(scores, winner: winner))
     selection.chosenSetting = settings[winner].label
     selection.refit = refit
     let chosen = model.withSelection(selection)

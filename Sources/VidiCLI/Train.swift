@@ -12,9 +12,10 @@ struct Train: ParsableCommand {
       With --model auto (the default) every candidate (linear, gru, lstm, seed-gru, \
       frame-average, mean-pool) and each setting of a small grid (linear: the L2 strength C; \
       gru: the hidden size) is scored by k-fold cross-validation (--folds, default 5; folds \
-      stratified by class and group-disjoint when clips have groups). The best mean accuracy \
-      (ties: lower mean log loss) wins and is refit on every training clip (iterative models \
-      for the folds' mean best epoch); every score is printed and saved in the model. \
+      stratified by class and group-disjoint when clips have groups). Among the candidates \
+      within one standard error of the best mean accuracy the lowest mean log loss wins, and \
+      is refit on every training clip (iterative models for the folds' mean best epoch); every \
+      score is printed and saved in the model. \
       --val-fraction instead holds out one validation split (whole groups, so the real share \
       is reported) and keeps each model's defaults. Progress is one line per candidate and \
       fold on standard error (--verbose: every epoch). Clips that cannot be decoded are listed \
