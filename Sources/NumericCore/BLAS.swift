@@ -35,6 +35,26 @@ public enum BLAS {
       beta, c, blasInt(ldc))
   }
 
+  /// `C = alpha * op(A) * op(B) + beta * C` for row-major float64 matrices; as `sgemm`.
+  @inlinable
+  public static func dgemm(
+    transposeA: Bool = false, transposeB: Bool = false,
+    m: Int, n: Int, k: Int,
+    alpha: Double = 1,
+    a: UnsafePointer<Double>, lda: Int,
+    b: UnsafePointer<Double>, ldb: Int,
+    beta: Double = 0,
+    c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    cblas_dgemm(
+      CblasRowMajor,
+      transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans,
+      blasInt(m), blasInt(n), blasInt(k),
+      alpha, a, blasInt(lda), b, blasInt(ldb),
+      beta, c, blasInt(ldc))
+  }
+
   /// Sets how many threads the BLAS may use. Vidi runs its own threads over the work and
   /// calls a single-threaded BLAS inside each, because two spinning thread pools on few cores
   /// slow each other down badly.

@@ -153,11 +153,16 @@ extension ReportInput {
       candidates: selection.map { selection in
         selection.candidates.map {
           ReportCandidate(
-            model: $0.model.rawValue, validationAccuracy: $0.validationAccuracy,
-            validationLoss: $0.validationLoss, isChosen: $0.model == selection.chosen)
+            model: $0.name, validationAccuracy: $0.validationAccuracy,
+            validationLoss: $0.validationLoss,
+            isChosen: $0.model == selection.chosen && $0.setting == selection.chosenSetting,
+            accuracySD: $0.accuracySD, lossSD: $0.lossSD)
         }
       } ?? [],
-      selectionNote: selection.map { "\($0.reason) (rule: \($0.rule))." },
+      selectionNote: selection.map {
+        "\($0.reason) (rule: \($0.rule); validation: \($0.validation)"
+          + ($0.refit.map { "; saved model: \($0)" } ?? "") + ")."
+      },
       skippedClips: skippedClips,
       frameStrips: frameStrips)
   }

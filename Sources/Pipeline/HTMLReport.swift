@@ -139,10 +139,15 @@ public enum HTMLReport {
           + "<p class=\"note\">The model was chosen explicitly; no candidates were compared.</p>")
     }
     let rows = candidates.map { candidate in
-      let loss = candidate.validationLoss.map { $0.isFinite ? M.number($0) : "–" } ?? "–"
+      let loss =
+        (candidate.validationLoss.map { $0.isFinite ? M.number($0) : "–" } ?? "–")
+        + (candidate.lossSD.map { " ± " + M.number($0) } ?? "")
+      let accuracy =
+        M.percent(candidate.validationAccuracy)
+        + (candidate.accuracySD.map { " ± " + M.percent($0) } ?? "")
       return """
         <tr\(candidate.isChosen ? " class=\"chosen\"" : "")><td>\(M.escape(candidate.model))</td>\
-        <td class="num">\(M.percent(candidate.validationAccuracy))</td><td class="num">\(loss)</td>\
+        <td class="num">\(accuracy)</td><td class="num">\(loss)</td>\
         <td>\(candidate.isChosen ? "✔ chosen" : "")</td></tr>
         """
     }

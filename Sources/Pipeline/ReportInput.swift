@@ -95,12 +95,20 @@ public struct ReportCandidate: Sendable, Hashable {
   public var validationAccuracy: Double
   public var validationLoss: Double?
   public var isChosen: Bool
+  /// Standard deviations over cross-validation folds; nil for a single validation split.
+  public var accuracySD: Double?
+  public var lossSD: Double?
 
-  public init(model: String, validationAccuracy: Double, validationLoss: Double?, isChosen: Bool) {
+  public init(
+    model: String, validationAccuracy: Double, validationLoss: Double?, isChosen: Bool,
+    accuracySD: Double? = nil, lossSD: Double? = nil
+  ) {
     self.model = model
     self.validationAccuracy = validationAccuracy
     self.validationLoss = validationLoss
     self.isChosen = isChosen
+    self.accuracySD = accuracySD
+    self.lossSD = lossSD
   }
 }
 

@@ -21,6 +21,13 @@ public struct TrainingSet: Sendable, Equatable {
   public let validationDescription: String
   /// How many of the training clips are extra views (flipped frames).
   public let extraViews: Int
+  /// Whether some clips have group keys (so splits keep groups whole).
+  public let hasGroups: Bool
+  /// The share of the original training clips actually held out for validation.
+  public let validationShare: Double
+  /// Why `validationShare` differs from the fraction asked, when it does by more than two
+  /// points; nil otherwise.
+  public let validationNote: String?
 
   /// Splits `clips` (every view of every training clip of a dataset) holding out about
   /// `validationFraction` of each class. `dataset` names the data in errors.
@@ -76,12 +83,23 @@ public struct TrainingSet: Sendable, Equatable {
     validationPaths = held.map(\.path)
     extraViews = trained.count - split.training.count
     let grouped = originals.contains { $0.group != nil }
+    hasGroups = grouped
+    let share = Double(held.count) / Double(originals.count)
+    validationShare = share
     validationDescription =
       validationFraction == 0
       ? "none"
-      : "fraction \(validationFraction), stratified by class"
+      : "fraction \(validationFraction) asked, \(held.count) of \(originals.count) clips held out "
+        + String(format: "(%.1f%%)", share * 100) + ", stratified by class"
         + (grouped ? ", group-disjoint" : "")
         + (extraViews > 0 ? ", extra views kept with their clip" : "")
+    let wholeGroups = Set(split.validation.map { Self.groupKey(of: originals[$0]) }).count
+    validationNote =
+      grouped && validationFraction > 0 && abs(share - validationFraction) > 0.02
+      ? String(format: "%.1f%% rather than %g%%: ", share * 100, validationFraction * 100)
+        + "whole groups go to validation (\(wholeGroups) of "
+        + "\(Set(originals.map(Self.groupKey)).count) groups), so that no group is on both sides"
+      : nil
   }
 
   /// The group a clip is split by: its group key, else its own path (so its views follow it).

@@ -7,7 +7,9 @@ public enum ModelChoice: Sendable, Hashable, CustomStringConvertible {
   case model(ModelKind)
 
   /// The models `auto` compares, in training order (which also breaks exact ties).
-  public static let autoCandidates: [ModelKind] = [.gru, .lstm, .seedGRU, .frameAverage, .meanPool]
+  public static let autoCandidates: [ModelKind] = [
+    .linear, .gru, .lstm, .seedGRU, .frameAverage, .meanPool,
+  ]
 
   /// Parses a `--model` argument: "auto" or a model kind's name.
   public init?(argument: String) {
@@ -42,11 +44,19 @@ public struct TrainingOptions: Sendable, Hashable {
   public var threads: Int?
   /// The models `auto` compares.
   public var candidates: [ModelKind]
+  /// Choose among candidates and grid settings by k-fold cross-validation with this many
+  /// folds, then refit the winner on every training clip; nil to train on one split
+  /// (`validationFraction`) with each model's defaults.
+  public var folds: Int?
+  /// Fixes the inverse L2 strength (scikit-learn's C) of the L-BFGS-fitted models (`linear`,
+  /// `frame-average`) instead of their default and `linear`'s grid.
+  public var penaltyC: Double?
 
   public init(
     model: ModelChoice = .auto, epochs: Int? = nil, batchSize: Int? = nil,
     learningRate: Double? = nil, validationFraction: Double = 0.2, seed: UInt64 = 0,
-    threads: Int? = nil, candidates: [ModelKind] = ModelChoice.autoCandidates
+    threads: Int? = nil, candidates: [ModelKind] = ModelChoice.autoCandidates,
+    folds: Int? = nil
   ) {
     self.model = model
     self.epochs = epochs
@@ -56,6 +66,7 @@ public struct TrainingOptions: Sendable, Hashable {
     self.seed = seed
     self.threads = threads
     self.candidates = candidates
+    self.folds = folds
   }
 
   /// `kind`'s default config with these options applied.
@@ -65,6 +76,9 @@ public struct TrainingOptions: Sendable, Hashable {
     if let batchSize { config.batchSize = batchSize }
     if let learningRate { config.learningRate = learningRate }
     if let threads { config.threads = threads }
+    if let penaltyC, config.hyperparameters.penaltyC != nil {
+      config.hyperparameters.penaltyC = penaltyC
+    }
     return config
   }
 }
@@ -77,6 +91,8 @@ public struct TrainingProgress: Sendable, Equatable {
     case candidate(index: Int, count: Int)
     /// The per-frame classifier trained for timelines.
     case frameClassifier
+    /// The chosen candidate retrained on every training clip after cross-validation.
+    case refit
   }
 
   public var model: ModelKind
@@ -84,24 +100,46 @@ public struct TrainingProgress: Sendable, Equatable {
   public var record: EpochRecord
   /// The epoch limit (early stopping may end sooner).
   public var epochs: Int
+  /// The grid setting being trained, e.g. "C=1"; nil for the model's defaults.
+  public var setting: String?
+  /// Under cross-validation, the fold (1-based) and the number of folds.
+  public var fold: (index: Int, count: Int)?
 
-  public init(model: ModelKind, stage: Stage, record: EpochRecord, epochs: Int) {
+  public init(
+    model: ModelKind, stage: Stage, record: EpochRecord, epochs: Int, setting: String? = nil,
+    fold: (index: Int, count: Int)? = nil
+  ) {
     self.model = model
     self.stage = stage
     self.record = record
     self.epochs = epochs
+    self.setting = setting
+    self.fold = fold
+  }
+
+  public static func == (a: TrainingProgress, b: TrainingProgress) -> Bool {
+    a.model == b.model && a.stage == b.stage && a.record == b.record && a.epochs == b.epochs
+      && a.setting == b.setting && a.fold?.index == b.fold?.index
+      && a.fold?.count == b.fold?.count
+  }
+
+  /// What is being trained, e.g. "gru (hidden 64) [2/6] fold 3/5".
+  public var name: String {
+    let model = setting.map { "\(self.model.rawValue) (\($0))" } ?? self.model.rawValue
+    var name =
+      switch stage {
+      case .candidate(let index, let count) where count > 1: "\(model) [\(index)/\(count)]"
+      case .candidate: model
+      case .frameClassifier: "frame classifier (\(model))"
+      case .refit: "refit \(model)"
+      }
+    if let fold { name += " fold \(fold.index)/\(fold.count)" }
+    return name
   }
 
   /// E.g. `gru [1/5] epoch 3/60: loss 0.4123, accuracy 88.2%, val loss 0.5012, val accuracy
   /// 85.0% (0.4 s)`.
   public var line: String {
-    let name =
-      switch stage {
-      case .candidate(let index, let count) where count > 1:
-        "\(model.rawValue) [\(index)/\(count)]"
-      case .candidate: model.rawValue
-      case .frameClassifier: "frame classifier (\(model.rawValue))"
-      }
     var line =
       "\(name) epoch \(record.epoch)/\(epochs): loss \(decimal(record.loss, 4)), "
       + "accuracy \(percent(record.accuracy))"
@@ -120,11 +158,18 @@ public enum TrainingWorkflow {
   public static let selectionRule = "best validation accuracy; ties: lower validation loss"
 
   /// Trains on `set` as `options` say. `provenance` (how the features were made) is stored in
-  /// the model and its frame classifier; `onEpoch` sees every epoch of every model trained.
+  /// the model and its frame classifier; `onEpoch` sees every epoch of every model trained,
+  /// `onScore` each candidate setting's score once it is known.
   public static func train(
     _ set: TrainingSet, provenance: FeatureProvenance?, options: TrainingOptions,
-    onEpoch: (TrainingProgress) -> Void = { _ in }
+    onEpoch: (TrainingProgress) -> Void = { _ in },
+    onScore: (CandidateScore) -> Void = { _ in }
   ) throws -> TrainedModel {
+    if let folds = options.folds {
+      return try crossValidate(
+        set, folds: folds, provenance: provenance, options: options, onEpoch: onEpoch,
+        onScore: onScore)
+    }
     let kinds: [ModelKind]
     switch options.model {
     case .auto:
@@ -151,7 +196,7 @@ public enum TrainingWorkflow {
         onEpoch(
           TrainingProgress(
             model: kind, stage: .candidate(index: index + 1, count: kinds.count), record: record,
-            epochs: config.epochs))
+            epochs: config.usesSolver ? 1 : config.epochs))
       }
       models.append(model)
       if let score = score(model, seconds: Date().timeIntervalSince(start)) {
@@ -178,11 +223,14 @@ public enum TrainingWorkflow {
   /// Builds the training set from `clips` (all views of the training clips) and trains on it.
   public static func train(
     _ clips: [ClipFeatures], provenance: FeatureProvenance?, options: TrainingOptions,
-    onEpoch: (TrainingProgress) -> Void = { _ in }
+    onEpoch: (TrainingProgress) -> Void = { _ in },
+    onScore: (CandidateScore) -> Void = { _ in }
   ) throws -> TrainedModel {
     let set = try TrainingSet(
-      clips: clips, validationFraction: options.validationFraction, seed: options.seed)
-    return try train(set, provenance: provenance, options: options, onEpoch: onEpoch)
+      clips: clips, validationFraction: options.folds == nil ? options.validationFraction : 0,
+      seed: options.seed)
+    return try train(
+      set, provenance: provenance, options: options, onEpoch: onEpoch, onScore: onScore)
   }
 
   /// Index of the best score: highest validation accuracy, then lowest validation loss, then
@@ -211,7 +259,8 @@ public enum TrainingWorkflow {
     ) { record in
       onEpoch(
         TrainingProgress(
-          model: .frameAverage, stage: .frameClassifier, record: record, epochs: config.epochs))
+          model: .frameAverage, stage: .frameClassifier, record: record,
+          epochs: config.usesSolver ? 1 : config.epochs))
     }
   }
 
@@ -228,7 +277,7 @@ public enum TrainingWorkflow {
   /// One sentence on why `scores[winner]` won.
   static func reason(_ scores: [CandidateScore], winner: Int) -> String {
     let best = scores[winner]
-    let name = best.model.rawValue
+    let name = best.name
     guard scores.count > 1 else {
       return
         "\(name) was the only candidate (validation accuracy \(percent(best.validationAccuracy)))"
@@ -242,10 +291,9 @@ public enum TrainingWorkflow {
         .max { scores[$0].validationAccuracy < scores[$1].validationAccuracy }!
       return
         "\(name) has the best validation accuracy of \(scores.count) candidates: "
-        + "\(percent(best.validationAccuracy)), ahead of \(scores[second].model.rawValue) "
-        + "at \(percent(scores[second].validationAccuracy))"
+        + "\(spread(best)), ahead of \(scores[second].name) at \(spread(scores[second]))"
     }
-    let others = tied.map { scores[$0].model.rawValue }.joined(separator: ", ")
+    let others = tied.map { scores[$0].name }.joined(separator: ", ")
     let tie = "\(name) ties \(others) at \(percent(best.validationAccuracy)) validation accuracy"
     guard best.validationLoss < scores[runnerUp].validationLoss else {
       return tie + " and loss (\(significant(best.validationLoss))) and was trained first"
@@ -254,6 +302,11 @@ public enum TrainingWorkflow {
       tie + " and has the lower validation loss (\(significant(best.validationLoss)) vs "
       + "\(significant(scores[runnerUp].validationLoss)))"
   }
+}
+
+/// An accuracy, with its standard deviation over folds when it has one: "97.2% ± 1.5%".
+func spread(_ score: CandidateScore) -> String {
+  percent(score.validationAccuracy) + (score.accuracySD.map { " ± " + percent($0) } ?? "")
 }
 
 /// `value` as a percentage with one decimal, e.g. "88.2%".

@@ -15,16 +15,21 @@ public struct ModelHyperparameters: Sendable, Codable, Equatable {
   public var inputDropout: Double
   /// Run each recurrent layer in both directions and concatenate.
   public var bidirectional: Bool
+  /// Inverse L2 strength of the classifiers fitted by L-BFGS (`linear`, and `frame-average`
+  /// without hidden layers or input dropout), as scikit-learn's `C`: the objective is the
+  /// summed cross-entropy plus `‖W‖² / (2C)`. Nil (older models) means 1.
+  public var penaltyC: Double?
 
   public init(
     hiddenSize: Int, layers: Int, dropout: Double, inputDropout: Double = 0,
-    bidirectional: Bool = false
+    bidirectional: Bool = false, penaltyC: Double? = nil
   ) {
     self.hiddenSize = hiddenSize
     self.layers = layers
     self.dropout = dropout
     self.inputDropout = inputDropout
     self.bidirectional = bidirectional
+    self.penaltyC = penaltyC
   }
 
   /// `seed-gru`'s fixed shape: GRU(16) → GRU(8) → Dropout(0.4) → Dense(8, ReLU).
@@ -37,9 +42,11 @@ public struct ModelHyperparameters: Sendable, Codable, Equatable {
     case .seedGRU: .seed
     case .gru, .lstm:
       ModelHyperparameters(hiddenSize: 128, layers: 1, dropout: 0.3, inputDropout: 0.3)
-    case .frameAverage: ModelHyperparameters(hiddenSize: 256, layers: 0, dropout: 0.5)
+    case .frameAverage:
+      ModelHyperparameters(hiddenSize: 256, layers: 0, dropout: 0.5, penaltyC: 1)
     case .meanPool:
       ModelHyperparameters(hiddenSize: 256, layers: 0, dropout: 0.5, inputDropout: 0.5)
+    case .linear: ModelHyperparameters(hiddenSize: 0, layers: 0, dropout: 0, penaltyC: 1)
     }
   }
 }
@@ -68,6 +75,10 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
   public var classWeighting: ClassWeighting
   /// Stop after this many epochs without a lower validation loss; nil to run every epoch.
   public var patience: Int?
+  /// How much lower the validation loss must be to count as an improvement for early stopping
+  /// (and for keeping that epoch's weights), so that ever-smaller gains do not keep a run
+  /// going. Nil (older models) means 0.
+  public var minimumImprovement: Double?
   /// Seeds initial weights, shuffling, dropout and the validation split.
   public var seed: UInt64
   /// Worker threads; each takes a slice of every batch. Results are reproducible for a given
@@ -87,7 +98,15 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     threads = min(ProcessInfo.processInfo.activeProcessorCount, 8)
     epochs = 300
     patience = 20
+    minimumImprovement = 1e-3
     clipNorm = model == .gru || model == .lstm ? 1 : nil
+  }
+
+  /// Whether the model is a linear classifier fitted by L-BFGS rather than by Adam over epochs:
+  /// `linear`, and `frame-average` without hidden layers or input dropout.
+  public var usesSolver: Bool {
+    let hp = hyperparameters
+    return model == .linear || (model == .frameAverage && hp.layers == 0 && hp.inputDropout == 0)
   }
 
   /// The network this config trains for `inputWidth`-d features and `classes` classes.
@@ -117,6 +136,8 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
         layers.append(recurrent(hp.hiddenSize, sequences: !last))
         dropout(hp.dropout)
       }
+    case .linear:
+      layers.append(.meanPool)
     case .frameAverage, .meanPool:
       if model == .meanPool { layers.append(.meanPool) }
       dropout(hp.inputDropout)
@@ -145,6 +166,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
       throw .invalidConfig("hidden layers need a positive hidden size")
     }
     guard hp.layers >= 0 else { throw .invalidConfig("layers must not be negative") }
+    if let c = hp.penaltyC, !(c > 0 && c.isFinite) {
+      throw .invalidConfig("the penalty's C must be positive, is \(c)")
+    }
     for (name, rate) in [("dropout", hp.dropout), ("input dropout", hp.inputDropout)] {
       guard (0..<1).contains(rate) else { throw .invalidConfig("\(name) \(rate) outside [0, 1)") }
     }
@@ -157,6 +181,9 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
     }
     if let clipNorm, clipNorm <= 0 { throw .invalidConfig("clip norm must be positive") }
     if let patience, patience < 1 { throw .invalidConfig("patience must be at least 1") }
+    if let minimumImprovement, !(minimumImprovement >= 0) {
+      throw .invalidConfig("the minimum improvement must not be negative")
+    }
     guard threads >= 1 else { throw .invalidConfig("threads must be at least 1") }
   }
 }
@@ -234,6 +261,8 @@ public struct TrainingSummary: Sendable, Codable, Equatable {
   /// The epoch whose weights the model holds (best validation loss, or the last epoch).
   public var bestEpoch: Int
   public var data: DataSummary
+  /// L-BFGS iterations of a solver-fitted model (its history is one record); nil otherwise.
+  public var solverIterations: Int?
 
   /// The history's record of `bestEpoch`: the scores of the weights the model holds.
   public var keptRecord: EpochRecord? { history.first { $0.epoch == bestEpoch } }

@@ -11,10 +11,23 @@ public struct CandidateScore: Sendable, Codable, Equatable {
   /// The epochs it ran (early stopping may end before the limit).
   public var epochs: Int
   public var seconds: Double
+  /// The grid setting scored, e.g. "C=1" or "hidden 128, dropout 0.3"; nil for the model's
+  /// defaults (and in files from before grids).
+  public var setting: String?
+  /// The hyperparameters of that setting.
+  public var hyperparameters: ModelHyperparameters?
+  /// Under cross-validation `validationAccuracy` and `validationLoss` are means over the
+  /// folds; these are their standard deviations (nil for a single validation split).
+  public var accuracySD: Double?
+  public var lossSD: Double?
+  /// Each fold's accuracy and log loss, in fold order.
+  public var foldAccuracies: [Double]?
+  public var foldLosses: [Double]?
 
   public init(
     model: ModelKind, validationAccuracy: Double, validationLoss: Double, bestEpoch: Int,
-    epochs: Int, seconds: Double
+    epochs: Int, seconds: Double, setting: String? = nil,
+    hyperparameters: ModelHyperparameters? = nil
   ) {
     self.model = model
     self.validationAccuracy = validationAccuracy
@@ -22,7 +35,43 @@ public struct CandidateScore: Sendable, Codable, Equatable {
     self.bestEpoch = bestEpoch
     self.epochs = epochs
     self.seconds = seconds
+    self.setting = setting
+    self.hyperparameters = hyperparameters
   }
+
+  /// A score from each fold's accuracy and log loss: their means and standard deviations.
+  /// `bestEpoch` is the epoch count the refit trains for, `epochs` the mean epochs run.
+  public init(
+    model: ModelKind, folds: [(accuracy: Double, loss: Double)], bestEpoch: Int, epochs: Int,
+    seconds: Double, setting: String?, hyperparameters: ModelHyperparameters?
+  ) {
+    let accuracies = folds.map { $0.accuracy }
+    let losses = folds.map { $0.loss }
+    self.init(
+      model: model, validationAccuracy: mean(accuracies), validationLoss: mean(losses),
+      bestEpoch: bestEpoch, epochs: epochs, seconds: seconds, setting: setting,
+      hyperparameters: hyperparameters)
+    accuracySD = standardDeviation(accuracies)
+    lossSD = standardDeviation(losses)
+    foldAccuracies = accuracies
+    foldLosses = losses
+  }
+
+  /// The model and its setting, e.g. "linear (C=1)".
+  public var name: String {
+    setting.map { "\(model.rawValue) (\($0))" } ?? model.rawValue
+  }
+}
+
+func mean(_ values: [Double]) -> Double {
+  values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
+}
+
+/// The sample standard deviation (n − 1); 0 for fewer than two values.
+func standardDeviation(_ values: [Double]) -> Double {
+  guard values.count > 1 else { return 0 }
+  let m = mean(values)
+  return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
 }
 
 /// How a model was chosen among candidates trained on the same data, kept in the model file so
@@ -37,6 +86,11 @@ public struct ModelSelection: Sendable, Codable, Equatable {
   public var chosen: ModelKind
   /// One sentence: why `chosen` won.
   public var reason: String
+  /// The chosen grid setting (as in its `CandidateScore`); nil without a grid.
+  public var chosenSetting: String?
+  /// Under cross-validation, how the saved model was made from the chosen candidate, e.g.
+  /// "refit on all 285 training clips for 23 epochs".
+  public var refit: String?
 
   public init(
     rule: String, validation: String, candidates: [CandidateScore], chosen: ModelKind,

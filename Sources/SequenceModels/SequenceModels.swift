@@ -1,7 +1,8 @@
 /// SequenceModels: classifiers over sequences of frame features, and their training.
 ///
 /// GRU and LSTM layers, the frame-averaging and mean-pooling baselines, softmax cross-entropy,
-/// Adam, the training loop with masking and validation, and the `.vidi` model file. Forward and
+/// Adam, the training loop with masking and validation, an L-BFGS solver for the linear
+/// classifiers, cross-validation folds, and the `.vidi` model file. Forward and
 /// backward passes are written out by hand on the numeric core.
 
 /// The classifier architectures `vidi train --model` accepts.
@@ -18,4 +19,7 @@ public enum ModelKind: String, CaseIterable, Sendable, Codable {
   case frameAverage = "frame-average"
   /// The mean of the valid frames' features, then a linear layer or a small MLP.
   case meanPool = "mean-pool"
+  /// Multinomial logistic regression with an L2 penalty on the standardised mean of the valid
+  /// frames' features, fitted full-batch to convergence (L-BFGS): no epochs, no randomness.
+  case linear
 }

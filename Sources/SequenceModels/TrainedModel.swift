@@ -47,6 +47,14 @@ public struct TrainedModel: Sendable, Equatable {
   /// The named weight tensors, in order.
   public var parameterSpecs: [ParameterSpec] { architecture.parameterLayout.specs }
 
+  /// The values of the weight tensor `name` (one of `parameterSpecs`), row-major; nil for an
+  /// unknown name.
+  public func parameter(named name: String) -> [Float]? {
+    parameterSpecs.first { $0.name == name }.map {
+      Array(parameters[$0.offset..<($0.offset + $0.count)])
+    }
+  }
+
   /// Whether the model classifies frames and averages them (`frameProbabilities` is non-nil).
   public var hasFrameProbabilities: Bool { architecture.head == .frames }
 

@@ -4,7 +4,8 @@ import NumericCore
 /// Trains the sequence classifiers.
 public enum Trainer {
   /// Trains `config.model` on `dataset` and returns the weights of the epoch with the lowest
-  /// validation loss (the last epoch without validation).
+  /// validation loss (the last epoch without validation). Linear classifiers
+  /// (`config.usesSolver`) are instead fitted to convergence by L-BFGS, as one "epoch".
   ///
   /// Minibatches are reshuffled every epoch from `config.seed`; the same seed, data and thread
   /// count give bit-identical models. Features are standardised with the training clips'
@@ -25,6 +26,11 @@ public enum Trainer {
       dataset, validation, seed: config.seed)
     guard !training.clips.isEmpty else {
       throw SequenceModelError.invalidData("training set: no clips to train on")
+    }
+    if config.usesSolver {
+      return fitBySolver(
+        training, held: held, validationDescription: validationDescription, config: config,
+        provenance: provenance, onEpoch: onEpoch)
     }
     let standardizer = Standardizer(fitting: training)
     let classes = dataset.classes.count
@@ -103,7 +109,9 @@ public enum Trainer {
       history.append(record)
       onEpoch(record)
       if let validationLoss = record.validationLoss {
-        if validationLoss < best.loss { best = (epoch, validationLoss, parameters) }
+        if validationLoss < best.loss - (config.minimumImprovement ?? 0) {
+          best = (epoch, validationLoss, parameters)
+        }
         if let patience = config.patience, epoch - best.epoch >= patience { break }
       } else {
         best = (epoch, loss, parameters)
@@ -199,7 +207,7 @@ public enum Trainer {
     }
   }
 
-  private static func weights(for dataset: SequenceDataset, _ weighting: ClassWeighting)
+  static func weights(for dataset: SequenceDataset, _ weighting: ClassWeighting)
     -> [Float]
   {
     let counts = dataset.classCounts

@@ -6,12 +6,14 @@ import Pipeline
 struct ProgressDisplay {
   private let isTerminal: Bool
   private let interval: Double
+  private let columns: Int
   private var lastShown: Double?
   private var drewBar = false
 
   init(interval: Double = 10) {
     isTerminal = isatty(STDERR_FILENO) != 0
     self.interval = interval
+    columns = Self.terminalColumns()
   }
 
   mutating func update(_ progress: ExtractionProgress) {
@@ -20,7 +22,7 @@ struct ProgressDisplay {
     if let lastShown, progress.elapsed - lastShown < wait, !finished { return }
     lastShown = progress.elapsed
     if isTerminal {
-      write("\r\u{1B}[K" + Self.bar(progress) + (finished ? "\n" : ""))
+      write("\r\u{1B}[K" + Self.bar(progress, columns: columns) + (finished ? "\n" : ""))
       drewBar = !finished
     } else {
       write(Self.line(progress) + "\n")
@@ -32,12 +34,39 @@ struct ProgressDisplay {
     if drewBar { write("\n") }
   }
 
-  static func bar(_ progress: ExtractionProgress, width: Int = 28) -> String {
+  /// The in-place line: a bar as wide as the terminal leaves room for (up to 28 cells, none
+  /// below 5), then the counts; never wider than `columns - 1`, so it cannot wrap (a wrapped
+  /// line leaves a copy behind at every redraw).
+  static func bar(_ progress: ExtractionProgress, columns: Int) -> String {
+    let text =
+      " \(progress.done)/\(progress.total) \(percent(progress))  \(rate(progress))  "
+      + "ETA \(eta(progress))  cached \(progress.cached)  failed \(progress.failed)"
+    let width = min(28, columns - 1 - text.count - 2)
+    guard width >= 5 else { return fit(String(text.dropFirst()), columns: columns) }
     let filled = Int((progress.fraction * Double(width)).rounded(.down))
     let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-    return "[\(bar)] \(progress.done)/\(progress.total) \(percent(progress))  "
-      + "\(rate(progress))  ETA \(eta(progress))  cached \(progress.cached)  "
-      + "failed \(progress.failed)"
+    return "[\(bar)]" + text
+  }
+
+  /// The terminal's width: from the terminal on standard error, else `$COLUMNS`, else 80.
+  static func terminalColumns() -> Int {
+    var size = winsize()
+    if ioctl(STDERR_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 {
+      return Int(size.ws_col)
+    }
+    if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init),
+      columns > 0
+    {
+      return columns
+    }
+    return 80
+  }
+
+  /// `line` cut to at most `columns - 1` characters (ending in "…" when cut), leaving the last
+  /// column free so that the cursor never wraps.
+  static func fit(_ line: String, columns: Int) -> String {
+    let room = max(columns - 1, 1)
+    return line.count <= room ? line : String(line.prefix(room - 1)) + "…"
   }
 
   static func line(_ progress: ExtractionProgress) -> String {

@@ -9,15 +9,22 @@ struct Train: ParsableCommand {
     discussion: """
       DATASET is a folder in any layout `vidi index` accepts, or a CSV manifest. Features of the \
       train split (every clip when the dataset names no split) are extracted unless cached. \
-      With --model auto (the default) every candidate (gru, lstm, seed-gru, frame-average, \
-      mean-pool) is trained on the same clips and the one with the best validation accuracy \
-      (ties: lower validation loss) is kept; every candidate's scores are saved in the model. \
-      The validation clips are held out per class, group-disjoint when clips have groups. \
-      Clips that cannot be decoded are listed and skipped.
+      With --model auto (the default) every candidate (linear, gru, lstm, seed-gru, \
+      frame-average, mean-pool) and each setting of a small grid (linear: the L2 strength C; \
+      gru: the hidden size) is scored by k-fold cross-validation (--folds, default 5; folds \
+      stratified by class and group-disjoint when clips have groups). Among the candidates \
+      within one standard error of the best mean accuracy the lowest mean log loss wins, and \
+      is refit on every training clip (iterative models for the folds' mean best epoch); every \
+      score is printed and saved in the model. \
+      --val-fraction instead holds out one validation split (whole groups, so the real share \
+      is reported) and keeps each model's defaults. Progress is one line per candidate and \
+      fold on standard error (--verbose: every epoch). Clips that cannot be decoded are listed \
+      and skipped.
 
       Examples:
         vidi train data/ucf101 --out ucf101.vidi
-        vidi train data/ucf101 --out gru.vidi --model gru --epochs 40 --augment flip
+        vidi train data/ucf101 --out linear.vidi --model linear --folds 10
+        vidi train data/ucf101 --out gru.vidi --model gru --val-fraction 0.2 --epochs 40
         vidi train data/ucf101 --out ucf101.vidi --force   (replace the model written before)
 
       --out never replaces anything but a Vidi model folder, and a model only with --force; \
@@ -50,8 +57,30 @@ struct Train: ParsableCommand {
     name: .customLong("lr"), parsing: .unconditional, help: "Adam learning rate (default: 0.001).")
   var learningRate: Double?
 
-  @Option(parsing: .unconditional, help: "Fraction of each class held out for validation.")
-  var valFraction = 0.2
+  @Option(
+    help: """
+      Cross-validation folds that choose the model and its settings (fewer when a class has \
+      fewer groups).
+      """)
+  var folds = 5
+
+  @Option(
+    help: """
+      Instead of cross-validation, hold out this fraction of each class once (whole groups, \
+      so the real share can differ; it is reported).
+      """)
+  var valFraction: Double?
+
+  @Option(
+    name: .customLong("penalty-c"),
+    help: """
+      Inverse L2 strength C (as scikit-learn's) of linear and frame-average, instead of \
+      searching linear's grid (0.01, 0.1, 1, 10).
+      """)
+  var penaltyC: Double?
+
+  @Flag(help: "Print every epoch of every model instead of one line per candidate.")
+  var verbose = false
 
   @Option(help: "Seed for weights, shuffling, dropout and the validation split.")
   var seed: UInt64 = 0
@@ -85,9 +114,11 @@ struct Train: ParsableCommand {
 
   func validate() throws {
     try Console.checkFrames(frames)
-    guard (0..<1).contains(valFraction) else {
+    if let valFraction, !(0..<1).contains(valFraction) {
       throw ValidationError("--val-fraction must be at least 0 and below 1.")
     }
+    guard folds >= 2 else { throw ValidationError("--folds must be at least 2.") }
+    if let penaltyC, !(penaltyC > 0) { throw ValidationError("--penalty-c must be positive.") }
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
     if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
     if let learningRate, learningRate <= 0 { throw ValidationError("--lr must be positive.") }
@@ -120,19 +151,30 @@ struct Train: ParsableCommand {
       }
       if let note = Console.recomputedNote(features.extraction) { say(note) }
       let set = try TrainingSet(
-        clips: features.clips, validationFraction: valFraction, seed: seed,
+        clips: features.clips, validationFraction: valFraction ?? 0, seed: seed,
         dataset: index.root.path)
+      let views = set.extraViews > 0 ? " (\(set.extraViews) of them flipped views)" : ""
       say(
-        "Training on \(set.training.clips.count) clips"
-          + (set.extraViews > 0 ? " (\(set.extraViews) of them flipped views)" : "")
-          + ", validating on \(set.validation.clips.count); \(set.classes.count) classes; "
-          + "features \(options.summary)")
-      let trainingOptions = TrainingOptions(
+        valFraction == nil
+          ? "Training on \(set.training.clips.count) clips\(views), \(set.classes.count) classes, "
+            + "\(folds)-fold cross-validation; features \(options.summary)"
+          : "Training on \(set.training.clips.count) clips\(views), validating on "
+            + "\(set.validation.clips.count)"
+            + String(format: " (%.1f%%)", set.validationShare * 100)
+            + "; \(set.classes.count) classes; features \(options.summary)")
+      if let note = set.validationNote { say("Validation share: " + note) }
+      var trainingOptions = TrainingOptions(
         model: model, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-        validationFraction: valFraction, seed: seed, threads: threads)
+        validationFraction: valFraction ?? 0, seed: seed, threads: threads,
+        folds: valFraction == nil ? folds : nil)
+      trainingOptions.penaltyC = penaltyC
+      var progress = TrainingDisplay(verbose: verbose)
+      let start = Date()
       let trained = try TrainingWorkflow.train(
-        set, provenance: options.provenance, options: trainingOptions
-      ) { say($0.line) }
+        set, provenance: options.provenance, options: trainingOptions,
+        onEpoch: { progress.epoch($0) }, onScore: { progress.score($0) })
+      progress.clear()
+      say(String(format: "Trained in %.1f s", Date().timeIntervalSince(start)))
       // Training can take hours: whatever appeared at --out meanwhile is judged again.
       try target.check(force: force, inputs: inputs)
       try trained.save(to: output)
@@ -147,37 +189,55 @@ struct Train: ParsableCommand {
     }
   }
 
-  /// Progress: on standard output, or standard error when it carries JSON.
+  /// Progress and status lines, on standard error (standard output carries the result).
   private func say(_ line: String) {
-    if json {
-      FileHandle.standardError.write(Data((line + "\n").utf8))
-    } else {
-      Console.line(line)
-    }
+    FileHandle.standardError.write(Data((line + "\n").utf8))
   }
 
   private func printSummary(_ model: TrainedModel, path: String) {
     if let selection = model.selection {
-      print("Candidates (\(selection.rule)):")
-      for candidate in selection.candidates {
-        let name = candidate.model.rawValue
-        print(
-          "  " + name + String(repeating: " ", count: max(14 - name.count, 1))
-            + String(
-              format: "val accuracy %6.2f%%  val loss %.4f  epoch %d of %d  %.1f s",
-              candidate.validationAccuracy * 100, candidate.validationLoss, candidate.bestEpoch,
-              candidate.epochs, candidate.seconds)
-            + (candidate.model == selection.chosen ? "  <- chosen" : ""))
+      print("Validation: \(selection.validation)")
+      print("Rule: \(selection.rule)")
+      for (line, candidate) in zip(Self.candidateLines(selection), selection.candidates) {
+        print(line + (Self.isChosen(candidate, selection) ? "  <- chosen" : ""))
       }
       print(selection.reason)
+      if let refit = selection.refit { print("Saved model: \(refit)") }
     }
     let kept = model.training.keptRecord
+    let name =
+      model.selection?.chosenSetting.map { "\(model.kind.rawValue) (\($0))" }
+      ?? model.kind.rawValue
+    let epochs =
+      model.training.config.usesSolver
+      ? "fitted by L-BFGS in \(model.training.solverIterations ?? 0) iterations"
+      : "epoch \(model.training.bestEpoch) of \(model.training.history.count)"
     print(
-      "Saved \(path): \(model.kind.rawValue), \(model.classes.count) classes, "
-        + "epoch \(model.training.bestEpoch) of \(model.training.history.count)"
+      "Saved \(path): \(name), \(model.classes.count) classes, \(epochs)"
         + (kept?.validationAccuracy.map {
           String(format: ", validation accuracy %.2f%%", $0 * 100)
         } ?? ""))
+  }
+
+  /// One aligned line per candidate setting: accuracy (± sd over folds), log loss, epochs
+  /// and time.
+  static func candidateLines(_ selection: ModelSelection) -> [String] {
+    let width = selection.candidates.map(\.name.count).max() ?? 0
+    return selection.candidates.map { candidate in
+      var line =
+        "  " + candidate.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+        + String(format: "accuracy %6.2f%%", candidate.validationAccuracy * 100)
+      if let sd = candidate.accuracySD { line += String(format: " ± %5.2f%%", sd * 100) }
+      line += String(format: "  log loss %.4f", candidate.validationLoss)
+      if let sd = candidate.lossSD { line += String(format: " ± %.4f", sd) }
+      let solver = candidate.hyperparameters?.penaltyC != nil && candidate.epochs <= 1
+      if !solver { line += "  epoch \(candidate.bestEpoch) of \(candidate.epochs)" }
+      return line + String(format: "  %.1f s", candidate.seconds)
+    }
+  }
+
+  static func isChosen(_ candidate: CandidateScore, _ selection: ModelSelection) -> Bool {
+    candidate.model == selection.chosen && candidate.setting == selection.chosenSetting
   }
 }
 
@@ -191,12 +251,21 @@ private struct TrainReport: Encodable {
     var epochs: Int
     var seconds: Double
     var chosen: Bool
+    var setting: String?
+    var accuracySD: Double?
+    var lossSD: Double?
+    var foldAccuracies: [Double]?
+    var foldLosses: [Double]?
 
     enum CodingKeys: String, CodingKey {
-      case model, epochs, seconds, chosen
+      case model, epochs, seconds, chosen, setting
       case validationAccuracy = "validation_accuracy"
       case validationLoss = "validation_loss"
       case bestEpoch = "best_epoch"
+      case accuracySD = "validation_accuracy_sd"
+      case lossSD = "validation_loss_sd"
+      case foldAccuracies = "fold_accuracies"
+      case foldLosses = "fold_losses"
     }
   }
 
@@ -206,7 +275,11 @@ private struct TrainReport: Encodable {
   var trainingClips: Int
   var extraViews: Int
   var validationClips: Int
+  var validationShare: Double
   var validation: String
+  var selectionRule: String?
+  var chosenSetting: String?
+  var refit: String?
   var bestEpoch: Int
   var epochs: Int
   var validationAccuracy: Double?
@@ -225,7 +298,11 @@ private struct TrainReport: Encodable {
     trainingClips = set.training.clips.count
     extraViews = set.extraViews
     validationClips = set.validation.clips.count
-    validation = set.validationDescription
+    validationShare = set.validationShare
+    validation = trained.selection?.validation ?? set.validationDescription
+    selectionRule = trained.selection?.rule
+    chosenSetting = trained.selection?.chosenSetting
+    refit = trained.selection?.refit
     bestEpoch = summary.bestEpoch
     epochs = summary.history.count
     validationAccuracy = kept?.validationAccuracy
@@ -236,7 +313,9 @@ private struct TrainReport: Encodable {
           Candidate(
             model: $0.model.rawValue, validationAccuracy: $0.validationAccuracy,
             validationLoss: $0.validationLoss, bestEpoch: $0.bestEpoch, epochs: $0.epochs,
-            seconds: $0.seconds, chosen: $0.model == selection.chosen)
+            seconds: $0.seconds, chosen: Train.isChosen($0, selection), setting: $0.setting,
+            accuracySD: $0.accuracySD, lossSD: $0.lossSD, foldAccuracies: $0.foldAccuracies,
+            foldLosses: $0.foldLosses)
         }
       } ?? []
     selectionReason = trained.selection?.reason
@@ -245,7 +324,10 @@ private struct TrainReport: Encodable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case model, type, classes, validation, epochs, candidates, skipped
+    case model, type, classes, validation, epochs, candidates, skipped, refit
+    case validationShare = "validation_share"
+    case selectionRule = "selection_rule"
+    case chosenSetting = "chosen_setting"
     case trainingClips = "training_clips"
     case extraViews = "extra_views"
     case validationClips = "validation_clips"

@@ -39,7 +39,7 @@ import Testing
     let timeline = try #require(try model.timeline(features: clip.values, length: clip.length))
     #expect(timeline.count == clip.length)
     #expect(
-      lines.contains { $0.hasPrefix("gru [1/5] epoch 1/25: loss ") && $0.contains("val accuracy") })
+      lines.contains { $0.hasPrefix("gru [2/6] epoch 1/25: loss ") && $0.contains("val accuracy") })
     #expect(!lines.contains { $0.hasPrefix("frame classifier") })
 
     // The selection survives the model file and explains itself in the report.
@@ -59,6 +59,86 @@ import Testing
     #expect(report.candidates.map(\.model) == ModelChoice.autoCandidates.map(\.rawValue))
     #expect(report.candidates.filter(\.isChosen).map(\.model) == [model.kind.rawValue])
     #expect(report.selectionNote?.contains(selection.reason) == true)
+  }
+
+  @Test func crossValidationScoresEverySettingAndRefitsTheWinnerOnEveryClip() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 24, seed: 5, flippedViews: true)
+    let options = TrainingOptions(
+      epochs: 12, seed: 2, threads: 2, candidates: [.linear, .gru, .frameAverage], folds: 3)
+    var scored: [CandidateScore] = []
+    var names: Set<String> = []
+    let model = try TrainingWorkflow.train(
+      clips, provenance: SyntheticClips.provenance, options: options,
+      onEpoch: { names.insert($0.name) }, onScore: { scored.append($0) })
+
+    let selection = try #require(model.selection)
+    #expect(selection.candidates == scored)
+    #expect(
+      selection.candidates.map(\.name) == [
+        "linear (C=0.01)", "linear (C=0.1)", "linear (C=1)", "linear (C=10)", "gru (hidden 64)",
+        "gru (hidden 128)", "frame-average",
+      ])
+    for candidate in selection.candidates {
+      #expect(candidate.foldAccuracies?.count == 3 && candidate.foldLosses?.count == 3)
+      #expect(candidate.accuracySD != nil && candidate.lossSD != nil)
+    }
+    #expect(selection.rule == TrainingWorkflow.crossValidationRule)
+    #expect(selection.validation == "3-fold cross-validation, stratified by class, group-disjoint")
+    #expect(names.contains("gru (hidden 64) [2/3] fold 3/3"))
+    #expect(
+      names.contains(
+        "refit \(selection.candidates[TrainingWorkflow.bestByCrossValidation(scored)].name)"))
+
+    // Order matters here: a recurrent model wins, refit on every clip including flipped views,
+    // for the folds' mean best epoch.
+    let winner = selection.candidates[TrainingWorkflow.bestByCrossValidation(selection.candidates)]
+    #expect(model.kind == .gru && selection.chosen == .gru)
+    #expect(selection.chosenSetting == winner.setting)
+    #expect(model.hyperparameters == winner.hyperparameters)
+    #expect(model.training.data.trainingClips == clips.count)
+    #expect(model.training.history.count == winner.bestEpoch)
+    #expect(
+      selection.refit
+        == "refit on all \(clips.count) training clips for \(winner.bestEpoch) epochs (the folds' mean best epoch)"
+    )
+    #expect(model.frameClassifier?.training.data.trainingClips == clips.count)
+
+    // The same seed gives the same selection and the same model, bit for bit.
+    let again = try TrainingWorkflow.train(
+      clips, provenance: SyntheticClips.provenance, options: options)
+    #expect(again.selection?.candidates.map(\.foldAccuracies) == scored.map(\.foldAccuracies))
+    #expect(
+      again.parameterSpecs.map { again.parameter(named: $0.name) }
+        == model.parameterSpecs.map { model.parameter(named: $0.name) })
+  }
+
+  @Test func crossValidationPrefersTheBetterCalibratedOfNearlyEqualCandidates() {
+    func score(_ model: ModelKind, _ folds: [(Double, Double)]) -> CandidateScore {
+      CandidateScore(
+        model: model, folds: folds.map { (accuracy: $0.0, loss: $0.1) }, bestEpoch: 1, epochs: 1,
+        seconds: 0, setting: nil, hyperparameters: nil)
+    }
+    // lstm has the best mean accuracy, linear is within one standard error with a lower loss;
+    // gru is further away.
+    let scores = [
+      score(.linear, [(0.9, 0.2), (1.0, 0.1), (0.8, 0.3)]),
+      score(.gru, [(0.7, 0.05), (0.8, 0.05), (0.6, 0.05)]),
+      score(.lstm, [(1.0, 0.3), (1.0, 0.2), (0.8, 0.4)]),
+    ]
+    #expect(TrainingWorkflow.best(scores) == 2)
+    #expect(TrainingWorkflow.bestByCrossValidation(scores) == 0)
+  }
+
+  @Test func theHeldOutShareIsReportedWhenWholeGroupsMoveIt() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 12, groups: 3, seed: 2)
+    let set = try TrainingSet(clips: clips, validationFraction: 0.1, seed: 1)
+    #expect(set.validationShare == 1.0 / 3)
+    #expect(
+      set.validationDescription.hasPrefix("fraction 0.1 asked, 8 of 24 clips held out (33.3%)"))
+    #expect(
+      set.validationNote
+        == "33.3% rather than 10%: whole groups go to validation (2 of 6 groups), so that no "
+        + "group is on both sides")
   }
 
   @Test func aNamedModelTrainsAFrameClassifierAlongside() throws {

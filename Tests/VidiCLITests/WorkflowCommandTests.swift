@@ -69,7 +69,10 @@ import Testing
     #expect(
       candidates.filter { $0["chosen"] as? Bool == true }.map { $0["model"] as? String }
         == [summary["type"] as? String])
-    #expect(trained.stderr.contains("gru [1/5] epoch 3/3: loss "))
+    // Quiet by default: status lines, no per-epoch lines; the held-out share is the real one.
+    #expect(!trained.stderr.contains(": loss "))
+    #expect(trained.stderr.contains("validating on 2 (33.3%)"))
+    #expect(summary["validation_share"] as? Double == 2.0 / 6)
     #expect(
       FileManager.default.fileExists(
         atPath: workspace.model.appendingPathComponent("config.json").path))

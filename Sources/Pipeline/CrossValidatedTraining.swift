@@ -1,0 +1,211 @@
+import Foundation
+
+/// One setting of a candidate's hyperparameter grid.
+public struct CandidateSetting: Sendable, Equatable {
+  public var config: TrainingConfig
+  /// E.g. "C=1" or "hidden 64"; nil when the grid holds only the model's defaults.
+  public var label: String?
+
+  public init(config: TrainingConfig, label: String?) {
+    self.config = config
+    self.label = label
+  }
+}
+
+extension TrainingOptions {
+  /// The inverse L2 strengths `linear` tries, scikit-learn's C.
+  public static let linearGrid: [Double] = [0.01, 0.1, 1, 10]
+  /// The hidden sizes `gru` tries; the other recurrent models keep their defaults, so that
+  /// every candidate, setting and fold fits the time a user waits for `vidi train`.
+  public static let gruGrid: [Int] = [64, 128]
+  /// The epoch limit and early-stopping patience of the iterative models in each fold (unless
+  /// `epochs` is given): every candidate, setting and fold of the dev set then trains in about
+  /// a minute on two cores. Validation loss rarely improves by the threshold after that.
+  public static let crossValidationEpochs = 40
+  public static let crossValidationPatience = 8
+
+  /// The settings cross-validation compares for `kind`: a small grid on the L2 strength of
+  /// `linear` (just `penaltyC` when set) and the hidden size of `gru`; the others' defaults. The epoch count of the
+  /// iterative models is found by early stopping in each fold.
+  public func settings(for kind: ModelKind) -> [CandidateSetting] {
+    var base = config(for: kind)
+    if !base.usesSolver && epochs == nil {
+      base.epochs = Self.crossValidationEpochs
+      base.patience = Self.crossValidationPatience
+    }
+    switch kind {
+    case .linear:
+      return (penaltyC.map { [$0] } ?? Self.linearGrid).map { c in
+        var config = base
+        config.hyperparameters.penaltyC = c
+        return CandidateSetting(config: config, label: "C=\(c.formatted())")
+      }
+    case .gru:
+      return Self.gruGrid.map { hidden in
+        var config = base
+        config.hyperparameters.hiddenSize = hidden
+        return CandidateSetting(config: config, label: "hidden \(hidden)")
+      }
+    default:
+      return [CandidateSetting(config: base, label: nil)]
+    }
+  }
+}
+
+extension Double {
+  /// The shortest decimal that reads back as this value: "0.1", "1", "10".
+  fileprivate func formatted() -> String {
+    self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)"
+  }
+}
+
+extension TrainingWorkflow {
+  /// The selection rule under cross-validation, as recorded in the model.
+  public static let crossValidationRule =
+    "among the candidates within one standard error of the best mean cross-validated "
+    + "accuracy, the lowest mean log loss; ties: the earlier candidate"
+
+  /// Index of the winner under `crossValidationRule`. Fold scores differ a lot on small data,
+  /// so mean accuracies within one standard error (of the best candidate's mean) count as
+  /// equal, and the better-calibrated candidate among them wins.
+  public static func bestByCrossValidation(_ scores: [CandidateScore]) -> Int {
+    let top = scores[best(scores)]
+    let margin = (top.accuracySD ?? 0) / Double(max(top.foldAccuracies?.count ?? 1, 1)).squareRoot()
+    let near = scores.indices.filter {
+      scores[$0].validationAccuracy >= top.validationAccuracy - margin
+    }
+    return near.min {
+      scores[$0].validationLoss < scores[$1].validationLoss
+        || (scores[$0].validationLoss == scores[$1].validationLoss && $0 < $1)
+    }!
+  }
+
+  /// One sentence on why `scores[winner]` won under `crossValidationRule`.
+  static func crossValidationReason(_ scores: [CandidateScore], winner: Int) -> String {
+    let top = scores[best(scores)]
+    let margin = (top.accuracySD ?? 0) / Double(max(top.foldAccuracies?.count ?? 1, 1)).squareRoot()
+    let near = scores.filter { $0.validationAccuracy >= top.validationAccuracy - margin }
+    let chosen = scores[winner]
+    return
+      "\(chosen.name) has the lowest mean log loss (\(significant(chosen.validationLoss))) of the "
+      + "\(near.count) of \(scores.count) candidates within one standard error ("
+      + percent(margin) + ") of the best mean accuracy (\(top.name), \(spread(top))); "
+      + "its own is \(spread(chosen))"
+  }
+
+  /// Scores every candidate and grid setting by k-fold cross-validation on `set.training`
+  /// (stratified by class, group-disjoint), keeps the best by `crossValidationRule`, and
+  /// refits it on every training clip: that refit, carrying the scores, is the model.
+  static func crossValidate(
+    _ set: TrainingSet, folds requested: Int, provenance: FeatureProvenance?,
+    options: TrainingOptions, onEpoch: (TrainingProgress) -> Void,
+    onScore: (CandidateScore) -> Void
+  ) throws -> TrainedModel {
+    let kinds: [ModelKind]
+    switch options.model {
+    case .auto:
+      guard !options.candidates.isEmpty else { throw WorkflowError.noCandidates }
+      kinds = options.candidates
+    case .model(let kind):
+      kinds = [kind]
+    }
+    let data = set.training
+    let originals = data.clips.count - set.extraViews
+    var plan = try CrossValidation.folds(
+      labels: data.clips.map(\.label), groups: data.clips.map(\.group), classes: data.classes,
+      k: requested, seed: options.seed)
+    plan.grouped = set.hasGroups
+
+    var settings: [CandidateSetting] = []
+    var scores: [CandidateScore] = []
+    for (index, kind) in kinds.enumerated() {
+      for setting in options.settings(for: kind) {
+        let stage = TrainingProgress.Stage.candidate(index: index + 1, count: kinds.count)
+        let score = try crossValidate(
+          setting, kind: kind, data: data, originals: originals, plan: plan
+        ) { record, fold in
+          onEpoch(
+            TrainingProgress(
+              model: kind, stage: stage, record: record,
+              epochs: setting.config.usesSolver ? 1 : setting.config.epochs,
+              setting: setting.label, fold: (fold, plan.folds.count)))
+        }
+        settings.append(setting)
+        scores.append(score)
+        onScore(score)
+      }
+    }
+
+    let winner = bestByCrossValidation(scores)
+    var config = settings[winner].config
+    if !config.usesSolver {
+      config.epochs = scores[winner].bestEpoch
+      config.patience = nil
+    }
+    let refit =
+      "refit on all \(data.clips.count) training clips"
+      + (config.usesSolver ? "" : " for \(config.epochs) epochs (the folds' mean best epoch)")
+    let summary = plan.description + (plan.note.map { " (\($0))" } ?? "") + "; " + refit
+    let model = try Trainer.train(
+      data, validation: .dataset(data.subset([]), description: summary), config: config,
+      provenance: provenance
+    ) { record in
+      onEpoch(
+        TrainingProgress(
+          model: config.model, stage: .refit, record: record,
+          epochs: config.usesSolver ? 1 : config.epochs, setting: settings[winner].label))
+    }
+    var selection = ModelSelection(
+      rule: crossValidationRule,
+      validation: plan.description + (plan.note.map { " (\($0))" } ?? ""),
+      candidates: scores, chosen: config.model,
+      reason: crossValidationReason(scores, winner: winner))
+    selection.chosenSetting = settings[winner].label
+    selection.refit = refit
+    let chosen = model.withSelection(selection)
+    guard !chosen.hasFrameProbabilities else { return chosen }
+    let frameConfig = options.config(for: .frameAverage)
+    let frameClassifier = try Trainer.train(
+      data, validation: .dataset(data.subset([]), description: summary), config: frameConfig,
+      provenance: provenance
+    ) { record in
+      onEpoch(
+        TrainingProgress(
+          model: .frameAverage, stage: .frameClassifier, record: record,
+          epochs: frameConfig.usesSolver ? 1 : frameConfig.epochs))
+    }
+    return try chosen.withFrameClassifier(frameClassifier)
+  }
+
+  /// One setting's score: trained on each fold's training part, scored on its validation part
+  /// (original views only), the weights of its best epoch kept as in a single-split run.
+  private static func crossValidate(
+    _ setting: CandidateSetting, kind: ModelKind, data: SequenceDataset, originals: Int,
+    plan: FoldPlan, onEpoch: (EpochRecord, Int) -> Void
+  ) throws -> CandidateScore {
+    let start = Date()
+    var folds: [(accuracy: Double, loss: Double)] = []
+    var bestEpochs: [Int] = []
+    var ran: [Int] = []
+    for (index, held) in plan.folds.enumerated() {
+      let validation = data.subset(held.filter { $0 < originals })
+      let model = try Trainer.train(
+        data.subset(plan.training(index, count: data.clips.count)),
+        validation: .dataset(validation, description: "fold \(index + 1) of \(plan.folds.count)"),
+        config: setting.config
+      ) { onEpoch($0, index + 1) }
+      guard let kept = model.training.keptRecord, let accuracy = kept.validationAccuracy,
+        let loss = kept.validationLoss
+      else { throw WorkflowError.noCandidates }
+      folds.append((accuracy, loss))
+      bestEpochs.append(model.training.bestEpoch)
+      ran.append(model.training.history.count)
+    }
+    let meanBest = Double(bestEpochs.reduce(0, +)) / Double(bestEpochs.count)
+    let meanRan = Double(ran.reduce(0, +)) / Double(ran.count)
+    return CandidateScore(
+      model: kind, folds: folds, bestEpoch: max(1, Int(meanBest.rounded())),
+      epochs: Int(meanRan.rounded()), seconds: Date().timeIntervalSince(start),
+      setting: setting.label, hyperparameters: setting.config.hyperparameters)
+  }
+}

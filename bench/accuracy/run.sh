@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Accuracy of Vidi's trained models on a real dataset against scikit-learn peers fitted on the
+# very features Vidi cached, over several seeds, printed as one table.
+#
+#   bench/accuracy/run.sh [--dataset DIR] [--seeds "1 2 3"] [--models "auto linear ..."]
+#                         [--cache DIR] [--threads N]
+#
+# Defaults: ../shared/data/ucf101-dev, seeds 1 2 3, models auto linear frame-average gru
+# mean-pool, Vidi's default feature cache. Every `vidi train` runs with its defaults (5-fold
+# cross-validation over the candidates and grids, refit on all training clips); its wall time
+# is in the table. The peers (numpy + scikit-learn, in bench/.venv, created when missing) read
+# Vidi's cache files, so both sides see the same numbers.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+dataset=../shared/data/ucf101-dev
+seeds="1 2 3"
+models="auto linear frame-average gru mean-pool"
+cache=""
+threads=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dataset) dataset=$2; shift 2 ;;
+    --seeds) seeds=$2; shift 2 ;;
+    --models) models=$2; shift 2 ;;
+    --cache) cache=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    *) echo "usage: $0 [--dataset DIR] [--seeds \"1 2 3\"] [--models \"auto linear\"] [--cache DIR] [--threads N]" >&2; exit 2 ;;
+  esac
+done
+
+flags=(-c release)
+if [ "$(uname -m)" = x86_64 ]; then
+  flags+=(-Xswiftc -target-cpu -Xswiftc native -Xcc -march=native)
+fi
+swift build "${flags[@]}" --product vidi >&2
+vidi="$(swift build "${flags[@]}" --show-bin-path)/vidi"
+common=()
+[ -n "$cache" ] && common+=(--cache "$cache")
+[ -n "$threads" ] && common+=(--threads "$threads")
+
+out=bench/out/accuracy
+mkdir -p "$out"
+echo "extracting features of $dataset (cached clips are skipped)" >&2
+"$vidi" extract "$dataset" "${common[@]}" >&2
+
+for seed in $seeds; do
+  for model in $models; do
+    name="$model-seed$seed"
+    echo "training $name" >&2
+    start=$(date +%s.%N)
+    "$vidi" train "$dataset" --out "$out/$name.vidi" --model "$model" --seed "$seed" --json \
+      "${common[@]}" > "$out/$name.train.json" 2> "$out/$name.train.log"
+    end=$(date +%s.%N)
+    python3 -c "print($end - $start)" > "$out/$name.seconds"
+    "$vidi" evaluate "$out/$name.vidi" "$dataset" --json "${common[@]}" > "$out/$name.eval.json"
+  done
+done
+
+if [ ! -x bench/.venv/bin/python ]; then
+  python3 -m venv bench/.venv
+  bench/.venv/bin/pip install --quiet numpy scikit-learn
+fi
+cache_dir=${cache:-${VIDI_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/vidi}/features}
+bench/.venv/bin/python bench/accuracy/report.py --cache "$cache_dir" --dataset "$dataset" \
+  --out "$out" --seeds "$seeds" --models "$models"
