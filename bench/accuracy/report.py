@@ -15,23 +15,19 @@ parser.add_argument("--out", required=True)
 parser.add_argument("--seeds", required=True)
 parser.add_argument("--models", required=True)
 parser.add_argument("--backbone", default="efficientnet-lite0")
+parser.add_argument("--precision", default="f32", help="the features' precision, as extracted")
 args = parser.parse_args()
 seeds = args.seeds.split()
 models = args.models.split()
 
 
-def content_digest(path, edge=1 << 20):
-    """Vidi's cache key digest (CacheKey.init(clipAt:)): SHA-256 of the whole file up to 2 MiB,
-    else of its first and last MiB and its size as a little-endian UInt64."""
-    size = os.path.getsize(path)
+def content_digest(path):
+    """Vidi's cache key digest (CacheKey.init(clipAt:)): SHA-256 of the whole file."""
+    hasher = hashlib.sha256()
     with open(path, "rb") as f:
-        if size <= 2 * edge:
-            return hashlib.sha256(f.read()).hexdigest()
-        hasher = hashlib.sha256(f.read(edge))
-        f.seek(size - edge)
-        hasher.update(f.read(edge))
-        hasher.update(struct.pack("<Q", size))
-        return hasher.hexdigest()
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            hasher.update(chunk)
+    return hasher.hexdigest()
 
 
 def dataset_digests(root):
@@ -44,6 +40,7 @@ def dataset_digests(root):
 
 
 def cached_features(cache, by_digest, backbone, frames=20):
+    """The mean-poolable valid frames of every cached clip of the dataset, keyed by digest."""
     features = {}
     for path in glob.glob(f"{cache}/*/*.features"):
         data = open(path, "rb").read()
@@ -54,6 +51,8 @@ def cached_features(cache, by_digest, backbone, frames=20):
         if settings.get("view", "original") != "original" or settings.get("backbone") != backbone:
             continue
         if settings.get("frameCount", frames) != frames or key["contentDigest"] not in by_digest:
+            continue
+        if (settings.get("precision") or "f32") != args.precision:
             continue
         n, d = header["frameCount"], header["dimension"]
         x = np.frombuffer(data[16 + length:16 + length + n * d * 2], dtype="<f2")
@@ -87,7 +86,7 @@ def vidi(model, seed):
 
 
 print(f"{len(train)} training and {len(test)} test clips, {len(classes)} classes, "
-      f"{args.backbone} features from Vidi's cache; test accuracy\n")
+      f"{args.backbone} {args.precision} features from Vidi's cache; test accuracy\n")
 print("| model | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | spread | train s | chosen |")
 print("|---|" + "---:|" * (len(seeds) + 3) + "---|")
 for model in models:

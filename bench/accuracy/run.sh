@@ -3,7 +3,7 @@
 # very features Vidi cached, over several seeds, printed as one table.
 #
 #   bench/accuracy/run.sh [--dataset DIR] [--seeds "1 2 3"] [--models "auto linear ..."]
-#                         [--cache DIR] [--threads N]
+#                         [--cache DIR] [--threads N] [--precision f32|bf16]
 #
 # Defaults: ../shared/data/ucf101-dev, seeds 1 2 3, models auto linear frame-average gru
 # mean-pool, Vidi's default feature cache. Every `vidi train` runs with its defaults (5-fold
@@ -18,6 +18,7 @@ seeds="1 2 3"
 models="auto linear frame-average gru mean-pool"
 cache=""
 threads=""
+precision=f32
 while [ $# -gt 0 ]; do
   case "$1" in
     --dataset) dataset=$2; shift 2 ;;
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
     --models) models=$2; shift 2 ;;
     --cache) cache=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --precision) precision=$2; shift 2 ;;
     *) echo "usage: $0 [--dataset DIR] [--seeds \"1 2 3\"] [--models \"auto linear\"] [--cache DIR] [--threads N]" >&2; exit 2 ;;
   esac
 done
@@ -35,7 +37,7 @@ if [ "$(uname -m)" = x86_64 ]; then
 fi
 swift build "${flags[@]}" --product vidi >&2
 vidi="$(swift build "${flags[@]}" --show-bin-path)/vidi"
-common=()
+common=(--precision "$precision")
 [ -n "$cache" ] && common+=(--cache "$cache")
 [ -n "$threads" ] && common+=(--threads "$threads")
 
@@ -49,7 +51,7 @@ for seed in $seeds; do
     name="$model-seed$seed"
     echo "training $name" >&2
     start=$(date +%s.%N)
-    "$vidi" train "$dataset" --out "$out/$name.vidi" --model "$model" --seed "$seed" --json \
+    "$vidi" train "$dataset" --out "$out/$name.vidi" --model "$model" --seed "$seed" --json --force \
       "${common[@]}" > "$out/$name.train.json" 2> "$out/$name.train.log"
     end=$(date +%s.%N)
     python3 -c "print($end - $start)" > "$out/$name.seconds"
@@ -57,10 +59,10 @@ for seed in $seeds; do
   done
 done
 
-if [ ! -x bench/.venv/bin/python ]; then
-  python3 -m venv bench/.venv
+if ! bench/.venv/bin/python -c "import numpy, sklearn" 2>/dev/null; then
+  [ -x bench/.venv/bin/python ] || python3 -m venv bench/.venv
   bench/.venv/bin/pip install --quiet numpy scikit-learn
 fi
 cache_dir=${cache:-${VIDI_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/vidi}/features}
 bench/.venv/bin/python bench/accuracy/report.py --cache "$cache_dir" --dataset "$dataset" \
-  --out "$out" --seeds "$seeds" --models "$models"
+  --out "$out" --seeds "$seeds" --models "$models" --precision "$precision"
