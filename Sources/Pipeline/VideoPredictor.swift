@@ -41,8 +41,10 @@ public struct VideoPredictor: Sendable {
     let flipped = try features[.flipped].map {
       try ClipFeatures(path: path, label: nil, view: .flipped, cached: $0)
     }
-    return try PredictionWorkflow.predict(
+    var prediction = try PredictionWorkflow.predict(
       model, modelPath: modelPath, clip: clip, flipped: flipped,
       provenance: options.provenance, topK: topK, timeline: timeline)
+    prediction.sampledFrames = FrameCoverage(original)
+    return prediction
   }
 }

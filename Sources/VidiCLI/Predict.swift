@@ -80,6 +80,7 @@ struct Predict: ParsableCommand {
           timeline: timeline)
         predictions.append(prediction)
         if !json { print(prediction.text) }
+        if let warning = prediction.warning { Console.failure("warning: \(warning)") }
       } catch {
         Console.failure("\(error)")
         failed = true
