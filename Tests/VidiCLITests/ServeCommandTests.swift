@@ -71,9 +71,9 @@ import Testing
   /// wraps to a negative limit and trapped) or would allocate without end.
   @Test(arguments: [
     ["--max-upload-mb", "8796093022208"], ["--max-upload-mb", "0"], ["--workers", "1000000000"],
-    ["--workers", "0"], ["--queue", "-1"], ["--queue", "9223372036854775807"],
+    ["--workers", "0"], ["--queue", "100001"], ["--queue", "9223372036854775807"],
     ["--threads", "100000"], ["--idle-timeout", "0"], ["--upload-timeout", "99999999999"],
-    ["--min-upload-kbps", "-5"],
+    ["--min-upload-kbps", "0"],
   ])
   func absurdNumbersAreRefusedBeforeTheModelLoads(option: [String]) throws {
     let result = try VidiProcess.run(["serve", "/nonexistent/model.vidi", "--port", "0"] + option)
