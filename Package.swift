@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "vidi", targets: ["VidiCLI"]),
     .executable(name: "vidi-bench-training", targets: ["VidiBenchTraining"]),
     .executable(name: "vidi-bench-pipeline", targets: ["VidiBenchPipeline"]),
+    .executable(name: "vidi-fuzz", targets: ["VidiFuzz"]),
     .library(
       name: "Vidi",
       targets: ["Pipeline", "SequenceModels", "Backbones", "NumericCore", "VideoIO"]),
@@ -75,6 +76,9 @@ let package = Package(
     .executableTarget(
       name: "VidiBenchPipeline", dependencies: ["Pipeline", "VideoIO"],
       path: "bench/pipeline/Swift"),
+    // bench/fuzz: mutated videos, checkpoints and model folders, each read in a child process.
+    .executableTarget(
+      name: "VidiFuzz", dependencies: ["Pipeline", "VideoIO"], path: "bench/fuzz/Swift"),
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),

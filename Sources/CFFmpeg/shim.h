@@ -56,24 +56,4 @@ static inline int vidi_stream_set_display_rotation(AVStream *stream, double degr
 }
 #endif
 
-/* FFmpeg says why an open or a decode failed only in its log. Vidi keeps the last error line
-   per thread (warnings and chatter are dropped) to quote it in its own one-line errors. Only the
-   VideoIO module calls these, so the buffer below exists once. */
-static inline char *vidi_last_error_line(void) {
-  static _Thread_local char line[256];
-  return line;
-}
-
-static inline void vidi_log_callback(void *object, int level, const char *format,
-                                     va_list arguments) {
-  if (level > AV_LOG_ERROR) return;
-  int print_prefix = 0;
-  av_log_format_line2(object, level, format, arguments, vidi_last_error_line(), 256,
-                      &print_prefix);
-}
-
-static inline void vidi_install_log_capture(void) { av_log_set_callback(vidi_log_callback); }
-static inline void vidi_clear_last_error(void) { vidi_last_error_line()[0] = 0; }
-static inline const char *vidi_last_error(void) { return vidi_last_error_line(); }
-
 #endif

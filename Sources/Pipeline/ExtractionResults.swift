@@ -53,6 +53,20 @@ public struct ClipFailure: Sendable, Hashable, Codable {
   }
 }
 
+/// A clip whose features rest on under half the frames requested.
+public struct SparseClip: Sendable, Hashable, Codable {
+  public var path: String
+  public var frames: FrameCoverage
+
+  public init(path: String, frames: FrameCoverage) {
+    self.path = path
+    self.frames = frames
+  }
+
+  /// One line for a listing.
+  public var warning: String { frames.warning(for: path) ?? path }
+}
+
 /// How far an extraction has come, reported after every clip.
 public struct ExtractionProgress: Sendable, Hashable {
   /// Clips finished (extracted, cached or failed).
@@ -99,6 +113,9 @@ public struct ExtractionSummary: Sendable, Hashable, Codable {
   public var failures: [ClipFailure]
   /// Damaged cache entries that were found, discarded and recomputed.
   public var recomputedCorruptEntries: Int
+  /// Clips with under half their requested frames decoded (see `FrameCoverage.isSparse`), in
+  /// input order: their features rest on few frames.
+  public var sparseClips: [SparseClip] = []
   /// Frames run through the backbone (every view counted).
   public var framesEncoded: Int
   /// Wall-clock seconds of the whole run.

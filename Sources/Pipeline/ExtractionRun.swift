@@ -78,6 +78,7 @@ final class ExtractionRun: @unchecked Sendable {
       total: clips.count, extracted: 0, cached: 0, failures: [], recomputedCorruptEntries: 0,
       framesEncoded: 0, seconds: 0, stageSeconds: .init())
     var failures: [(index: Int, failure: ClipFailure)] = []
+    var sparse: [(index: Int, clip: SparseClip)] = []
     var fatal: ExtractionError?
     var done = 0
     listening: while done < clips.count, let event = events.pop() {
@@ -94,6 +95,10 @@ final class ExtractionRun: @unchecked Sendable {
           failures.append((result.index, ClipFailure(path: result.clip.path, reason: reason)))
         case .features(_, let computed):
           if computed.isEmpty { summary.cached += 1 } else { summary.extracted += 1 }
+          if let features = result.features(), FrameCoverage(features).isSparse {
+            sparse.append(
+              (result.index, SparseClip(path: result.clip.path, frames: FrameCoverage(features))))
+          }
         }
         receive(result)
         progress(
@@ -111,6 +116,7 @@ final class ExtractionRun: @unchecked Sendable {
     if let fatal { throw fatal }
 
     summary.failures = failures.sorted { $0.index < $1.index }.map(\.failure)
+    summary.sparseClips = sparse.sorted { $0.index < $1.index }.map(\.clip)
     summary.seconds = seconds(since: start)
     summary.stageSeconds = timesLock.withLock { stageSeconds }
     return summary

@@ -18,28 +18,97 @@ public struct TimelineFrame: Sendable, Hashable, Codable {
   }
 }
 
+/// How many of the frames a clip's sampling asked for were decoded. A damaged file may give
+/// only one or two, and a classification from so few deserves a warning.
+public struct FrameCoverage: Sendable, Hashable, Codable {
+  /// The frames the sampling asked for (`--frames`).
+  public var requested: Int
+  /// Distinct frames decoded among them.
+  public var decoded: Int
+
+  public init(requested: Int, decoded: Int) {
+    self.requested = requested
+    self.decoded = decoded
+  }
+
+  /// The coverage of extracted features: their rows, and the distinct source frames of the
+  /// rows that hold a real frame (a frame repeated for two sample points counts once).
+  public init(_ features: CachedFeatures) {
+    requested = features.frameCount
+    decoded = Set(zip(features.frameIndices, features.mask).filter(\.1).map(\.0)).count
+  }
+
+  /// Under half the requested frames: the answer rests on too few to be trusted.
+  public var isSparse: Bool { decoded * 2 < requested }
+
+  /// A one-line warning for a sparse clip, nil otherwise.
+  public func warning(for video: String) -> String? {
+    guard isSparse else { return nil }
+    return "\(video): only \(decoded) of the \(requested) frames requested could be decoded; "
+      + "the result rests on few frames"
+  }
+}
+
 /// The classes of one video ranked by probability, with an optional per-frame timeline.
 ///
 /// Encodes as `{"video": PATH, "predictions": [{"label": L, "probability": P}, ...]}`, plus
 /// `"timeline": [{"frame": F, "time": SECONDS, "probabilities": [...]}, ...]` when one was asked
-/// for.
+/// for, and `"sampled_frames": {"requested": 16, "decoded": N}` (with a `"warning"` when under
+/// half decoded) when the frames are known.
 public struct Prediction: Sendable, Hashable, Codable {
   public var video: String
   /// Most probable first.
   public var predictions: [LabelProbability]
   /// One entry per real frame, from the per-frame classifier.
   public var timeline: [TimelineFrame]?
+  /// How many of the requested frames were decoded.
+  public var sampledFrames: FrameCoverage?
 
-  public init(video: String, predictions: [LabelProbability], timeline: [TimelineFrame]? = nil) {
+  public init(
+    video: String, predictions: [LabelProbability], timeline: [TimelineFrame]? = nil,
+    sampledFrames: FrameCoverage? = nil
+  ) {
     self.video = video
     self.predictions = predictions
     self.timeline = timeline
+    self.sampledFrames = sampledFrames
+  }
+
+  /// Says when the prediction rests on under half the requested frames.
+  public var warning: String? { sampledFrames?.warning(for: video) }
+
+  enum CodingKeys: String, CodingKey {
+    case video, predictions, timeline, warning
+    case sampledFrames = "sampled_frames"
+  }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    video = try container.decode(String.self, forKey: .video)
+    predictions = try container.decode([LabelProbability].self, forKey: .predictions)
+    timeline = try container.decodeIfPresent([TimelineFrame].self, forKey: .timeline)
+    sampledFrames = try container.decodeIfPresent(FrameCoverage.self, forKey: .sampledFrames)
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(video, forKey: .video)
+    try container.encode(predictions, forKey: .predictions)
+    try container.encodeIfPresent(timeline, forKey: .timeline)
+    try container.encodeIfPresent(sampledFrames, forKey: .sampledFrames)
+    try container.encodeIfPresent(warning, forKey: .warning)
   }
 
   /// The plain-text form: the video, then `Label: 56.50%` per class, then the timeline as a
-  /// table of frames by class when present.
+  /// table of frames by class when present. A clip with fewer frames decoded than requested
+  /// says so under its name.
   public var text: String {
     var lines = [video]
+    if let frames = sampledFrames, frames.decoded < frames.requested {
+      lines.append(
+        "  frames: \(frames.decoded) of \(frames.requested) decoded"
+          + (frames.isSparse ? " (warning: under half; the result rests on few frames)" : ""))
+    }
     lines += predictions.map { "  \($0.label): \(Self.percent($0.probability))" }
     if let timeline {
       let labels = predictions.map(\.label)

@@ -44,8 +44,10 @@ public struct VideoPredictor: Sendable {
     }
     // The header read is cheap next to decoding, and only a timeline needs the frame rate.
     let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
-    return try PredictionWorkflow.predict(
+    var prediction = try PredictionWorkflow.predict(
       model, modelPath: modelPath, clip: clip, flipped: flipped,
       provenance: options.provenance, topK: topK, timeline: timeline, frameRate: frameRate)
+    prediction.sampledFrames = FrameCoverage(original)
+    return prediction
   }
 }

@@ -11,6 +11,8 @@ final class DecodeSession {
   let packet: UnsafeMutablePointer<AVPacket>
   let frame: UnsafeMutablePointer<AVFrame>
   let info: VideoInfo
+  /// FFmpeg's error lines about this file (and no other).
+  let log: LogCapture
   /// Set once the demuxer is exhausted and the decoder has been told so.
   private var draining = false
   /// Damage seen in the stream whose consequence (mid-stream or cut-off end) is not known yet.
@@ -24,16 +26,20 @@ final class DecodeSession {
   init(path: String, threads: Int) throws(VideoError) {
     self.path = path
     try Self.checkFile(path)
-    FFmpeg.clearLastError()
-    var opened: UnsafeMutablePointer<AVFormatContext>?
+    let log = LogCapture()
+    log.begin()
+    // A context made here rather than by avformat_open_input, so its lines reach `log` from
+    // the start (avformat_open_input frees it on failure).
+    var opened = avformat_alloc_context()
+    opened?.pointee.opaque = log.tag
     let openCode = avformat_open_input(&opened, path, nil, nil)
     guard openCode >= 0, let format = opened else {
-      throw Self.openFailure(path: path, code: openCode)
+      throw Self.openFailure(path: path, code: openCode, log: log)
     }
     var formatOwner: UnsafeMutablePointer<AVFormatContext>? = format
     let findCode = avformat_find_stream_info(format, nil)
     if findCode < 0 {
-      let reason = FFmpeg.reason(findCode)
+      let reason = log.reason(findCode)
       avformat_close_input(&formatOwner)
       throw .truncated(path: path, reason: reason)
     }
@@ -43,7 +49,7 @@ final class DecodeSession {
     }
     let decoder: UnsafeMutablePointer<AVCodecContext>
     do {
-      decoder = try Self.openDecoder(for: stream, path: path, threads: threads)
+      decoder = try Self.openDecoder(for: stream, path: path, threads: threads, log: log)
     } catch {
       avformat_close_input(&formatOwner)
       throw error
@@ -54,6 +60,7 @@ final class DecodeSession {
     self.packet = av_packet_alloc()
     self.frame = av_frame_alloc()
     self.info = Self.describe(format: format, stream: stream)
+    self.log = log
   }
 
   deinit {
@@ -83,8 +90,8 @@ final class DecodeSession {
 
   /// A failed open means "not a video" unless FFmpeg recognises the format from the file's
   /// first bytes, in which case the rest of the file is what is missing or broken.
-  private static func openFailure(path: String, code: Int32) -> VideoError {
-    let reason = FFmpeg.reason(code)
+  private static func openFailure(path: String, code: Int32, log: LogCapture) -> VideoError {
+    let reason = log.reason(code)
     if let format = recognisedFormat(path: path) {
       return .truncated(path: path, reason: "\(format): \(reason)")
     }
@@ -132,7 +139,7 @@ final class DecodeSession {
   }
 
   private static func openDecoder(
-    for stream: UnsafeMutablePointer<AVStream>, path: String, threads: Int
+    for stream: UnsafeMutablePointer<AVStream>, path: String, threads: Int, log: LogCapture
   ) throws(VideoError) -> UnsafeMutablePointer<AVCodecContext> {
     let parameters = stream.pointee.codecpar!
     guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
@@ -142,15 +149,17 @@ final class DecodeSession {
       throw .unreadable(path: path, reason: "out of memory")
     }
     var owner: UnsafeMutablePointer<AVCodecContext>? = context
-    FFmpeg.clearLastError()
+    log.begin()
     var code = avcodec_parameters_to_context(context, parameters)
     if code >= 0 {
+      // Decoder threads copy the context, `opaque` included: their lines reach `log` too.
+      context.pointee.opaque = log.tag
       context.pointee.thread_count = Int32(max(threads, 0))
       context.pointee.pkt_timebase = stream.pointee.time_base
       code = avcodec_open2(context, codec, nil)
     }
     guard code >= 0 else {
-      let reason = FFmpeg.reason(code)
+      let reason = log.reason(code)
       avcodec_free_context(&owner)
       throw .unsupportedCodec(path: path, codec: "\(codecName(parameters)) (\(reason))")
     }
@@ -240,15 +249,15 @@ final class DecodeSession {
       if received != FFmpeg.again {
         // FFmpeg drops the frame that failed; the next call moves on to the following one.
         if draining {
-          try onDamage(FFmpeg.reason(received), true)
+          try onDamage(log.reason(received), true)
           continue
         }
-        pendingDamage = pendingDamage ?? FFmpeg.reason(received)
+        pendingDamage = pendingDamage ?? log.reason(received)
       }
-      FFmpeg.clearLastError()
+      log.begin()
       let read = av_read_frame(format, packet)
       if read < 0 {
-        if read != FFmpeg.eof { pendingDamage = pendingDamage ?? FFmpeg.reason(read) }
+        if read != FFmpeg.eof { pendingDamage = pendingDamage ?? log.reason(read) }
         avcodec_send_packet(decoder, nil)
         draining = true
         if let damage = pendingDamage {
@@ -265,17 +274,20 @@ final class DecodeSession {
         pendingDamage = nil
         try onDamage(damage, false)
       }
-      FFmpeg.clearLastError()
+      log.begin()
       let sent = avcodec_send_packet(decoder, packet)
       if sent < 0 && sent != FFmpeg.again {
-        pendingDamage = pendingDamage ?? FFmpeg.reason(sent)
+        pendingDamage = pendingDamage ?? log.reason(sent)
       }
     }
   }
 
   /// Moves the demuxer to the keyframe at or before `timestamp` (stream time base) and empties
-  /// the decoder. False when the container cannot seek.
+  /// the decoder. False when the container cannot seek; the demuxer's position is then
+  /// unknown (a raw H.264 stream, which has no timestamps to seek by, is left at its end) and
+  /// the session should be replaced by a fresh one.
   func seek(toTimestamp timestamp: Int64) -> Bool {
+    log.begin()
     let code = av_seek_frame(format, stream.pointee.index, timestamp, AVSEEK_FLAG_BACKWARD)
     guard code >= 0 else { return false }
     avcodec_flush_buffers(decoder)
@@ -286,15 +298,16 @@ final class DecodeSession {
 
   /// Makes the container load its keyframe index when it only indexes what it has read so far
   /// (Matroska reads its cues, at the end of the file, on the first seek): an index that stops
-  /// before `middle` triggers a seek to `start` before anything is decoded.
-  func loadKeyframeIndex(start: Int64, middle: Int64) {
+  /// before `middle` triggers a seek to `start` before anything is decoded. False when that
+  /// seek failed (see `seek(toTimestamp:)`).
+  func loadKeyframeIndex(start: Int64, middle: Int64) -> Bool {
     let count = avformat_index_get_entries_count(stream)
     if count > 0, let last = avformat_index_get_entry(stream, count - 1),
       last.pointee.timestamp >= middle
     {
-      return
+      return true
     }
-    _ = seek(toTimestamp: start)
+    return seek(toTimestamp: start)
   }
 
   /// The timestamp of the last keyframe at or before `timestamp`, from the container's index;

@@ -114,15 +114,17 @@ public final class VideoReader {
     let clock = StreamClock(session.stream, frameRate: info.frameRate)
     let converter = FrameConverter(size: size, rotation: info.rotation)
     var state = PassState(cursor: SamplingPlan.Cursor(plan.targets))
-    if plan.assumedFrameCount > Self.blindSeekDistance {
-      session.loadKeyframeIndex(
+    if plan.assumedFrameCount > Self.blindSeekDistance,
+      !session.loadKeyframeIndex(
         start: clock.start, middle: clock.timestamp(ofIndex: plan.assumedFrameCount / 2))
+    {
+      try rewind(&state)
     }
     while true {
       let target = state.cursor.current
       if target == nil && !plan.countsToEnd { return nil }
       // With every target taken, only the end of the stream is still of interest.
-      seekIfWorthwhile(
+      try seekIfWorthwhile(
         to: target ?? plan.assumedFrameCount - 1, state: &state, clock: clock, batch: &batch)
       guard let frame = try decodeNext(bestEffort: bestEffort, into: &batch) else {
         return state.position + 1
@@ -132,7 +134,8 @@ public final class VideoReader {
         index = state.justSeeked ? stamped : max(stamped, state.position + 1)
       }
       if state.justSeeked, let target, index > target {
-        try restartFromBeginning(&state, clock: clock, batch: batch)
+        // The seek landed past its target (an imprecise index).
+        try rewind(&state)
         continue
       }
       state.justSeeked = false
@@ -146,14 +149,14 @@ public final class VideoReader {
 
   private func seekIfWorthwhile(
     to goal: Int, state: inout PassState, clock: StreamClock, batch: inout FrameBatch
-  ) {
+  ) throws(VideoError) {
     guard state.seekable, shouldSeek(from: state.position, to: goal, clock: clock) else { return }
     if session.seek(toTimestamp: clock.timestamp(ofIndex: goal)) {
       state.timed = true
       state.justSeeked = true
       batch.statistics.seeks += 1
     } else {
-      state.seekable = false
+      try rewind(&state)
     }
   }
 
@@ -176,16 +179,12 @@ public final class VideoReader {
     return frame
   }
 
-  /// A seek landed past its target (an imprecise index): decode from the start, counting,
-  /// without further seeks.
-  private func restartFromBeginning(
-    _ state: inout PassState, clock: StreamClock, batch: FrameBatch
-  ) throws(VideoError) {
-    guard session.seek(toTimestamp: clock.start) else {
-      throw .decodeFailed(
-        path: url.path, reason: "cannot seek back to the start",
-        framesDecoded: batch.statistics.decodedFrames)
-    }
+  /// Goes back to the start of the file on a fresh session and decodes on from there, counting,
+  /// without further seeks: after a seek failed (it may leave the demuxer anywhere, a raw H.264
+  /// stream at its end) or landed past its target. Frames before the next target are decoded
+  /// again but not kept twice.
+  private func rewind(_ state: inout PassState) throws(VideoError) {
+    session = try DecodeSession(path: url.path, threads: decoderThreads)
     state.seekable = false
     state.timed = false
     state.justSeeked = false

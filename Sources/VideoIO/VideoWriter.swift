@@ -71,6 +71,8 @@ public final class VideoWriter {
   private let scaler: OpaquePointer
   private var framesWritten: Int64 = 0
   private var state = State.open
+  /// FFmpeg's error lines about this file.
+  private let log = LogCapture()
 
   private enum State { case open, finished, failed }
 
@@ -92,11 +94,11 @@ public final class VideoWriter {
     temporaryURL = url.deletingLastPathComponent()
       .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")
 
-    FFmpeg.clearLastError()
+    log.begin()
     var formatContext: UnsafeMutablePointer<AVFormatContext>?
     var code = avformat_alloc_output_context2(&formatContext, container, nil, temporaryURL.path)
     guard code >= 0, let format = formatContext else {
-      throw .writeFailed(path: path, reason: FFmpeg.reason(code))
+      throw .writeFailed(path: path, reason: log.reason(code))
     }
     self.format = format
     stream = avformat_new_stream(format, nil)
@@ -128,7 +130,7 @@ public final class VideoWriter {
     }
     guard code >= 0 else {
       state = .failed
-      throw .writeFailed(path: path, reason: FFmpeg.reason(code))
+      throw .writeFailed(path: path, reason: log.reason(code))
     }
   }
 
@@ -191,7 +193,7 @@ public final class VideoWriter {
     }
     frame.pointee.pts = framesWritten
     framesWritten += 1
-    FFmpeg.clearLastError()
+    log.begin()
     code = avcodec_send_frame(encoder, frame)
     guard code >= 0 else { throw fail(code) }
     try writePackets()
@@ -200,7 +202,7 @@ public final class VideoWriter {
   /// Flushes the encoder, completes the container and moves the file into place.
   public func finish() throws(VideoError) {
     guard state == .open else { throw failure("the writer is already finished") }
-    FFmpeg.clearLastError()
+    log.begin()
     var code = avcodec_send_frame(encoder, nil)
     guard code >= 0 else { throw fail(code) }
     try writePackets()
@@ -232,7 +234,7 @@ public final class VideoWriter {
     }
   }
 
-  private func fail(_ code: Int32) -> VideoError { failure(FFmpeg.reason(code)) }
+  private func fail(_ code: Int32) -> VideoError { failure(log.reason(code)) }
 
   private func failure(_ reason: String) -> VideoError {
     if state == .open { state = .failed }

@@ -171,6 +171,7 @@ struct Extract: ParsableCommand {
     }
     let failures = setup.unusable + summary.failures
     for failure in failures { Console.failure("\(failure.path): \(failure.reason)") }
+    for clip in summary.sparseClips { Console.failure("warning: \(clip.warning)") }
     if json {
       print(try PrettyJSON.string(ExtractReport(summary, setup)))
     } else {
@@ -190,7 +191,9 @@ struct Extract: ParsableCommand {
       "\(summary.total + setup.unusable.count) clips: \(summary.extracted) extracted, "
         + "\(summary.cached) cached, \(summary.failed + setup.unusable.count) failed"
         + (summary.recomputedCorruptEntries > 0
-          ? ", \(summary.recomputedCorruptEntries) damaged cache entries recomputed" : ""))
+          ? ", \(summary.recomputedCorruptEntries) damaged cache entries recomputed" : "")
+        + (summary.sparseClips.isEmpty
+          ? "" : ", \(summary.sparseClips.count) with under half their frames decoded"))
     print(
       String(
         format: "%.1f s, %.2f clips/s, %.1f frames/s (CPU: lookup %.1f s, decode %.1f s, "
@@ -206,6 +209,7 @@ struct Extract: ParsableCommand {
     var failed: Int
     var failures: [ClipFailure]
     var recomputedCorruptEntries: Int
+    var sparseClips: [SparseClip]
     var framesEncoded: Int
     var seconds: Double
     var clipsPerSecond: Double
@@ -220,6 +224,7 @@ struct Extract: ParsableCommand {
       failures = setup.unusable + summary.failures
       failed = failures.count
       recomputedCorruptEntries = summary.recomputedCorruptEntries
+      sparseClips = summary.sparseClips
       framesEncoded = summary.framesEncoded
       seconds = summary.seconds
       clipsPerSecond = summary.clipsPerSecond
@@ -231,6 +236,7 @@ struct Extract: ParsableCommand {
     private enum CodingKeys: String, CodingKey {
       case total, extracted, cached, failed, failures
       case recomputedCorruptEntries = "recomputed_corrupt_entries"
+      case sparseClips = "sparse_clips"
       case framesEncoded = "frames_encoded"
       case seconds
       case clipsPerSecond = "clips_per_second"

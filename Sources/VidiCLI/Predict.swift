@@ -156,6 +156,7 @@ struct Predict: ParsableCommand {
             videoAt: video.url, name: video.name, flip: tta == .flip, topK: topK,
             timeline: timeline))
         if !quiet { print(result.prediction!.text) }
+        if let warning = result.prediction?.warning { Console.failure("warning: \(warning)") }
       } catch {
         Console.failure("\(error)")
         result = BatchPrediction(video: video.name, error: Self.reason(error, video: video.name))

@@ -14,8 +14,11 @@ struct Serve: AsyncParsableCommand {
       name=FILE (a raw body's file name). GET /v1/model describes the model, GET /healthz \
       answers when the server is up, GET / is a page to drop a video on.
 
-      Uploads stream into temporary files removed after use. --workers predictions run at \
-      once and --queue requests may wait; more get 503. Stop the server with Ctrl-C.
+      Uploads stream into temporary files removed after use. A request queues only once its \
+      upload is whole: --workers predictions run at once and --queue requests may wait; more \
+      get 503. Uploads slower than --min-upload-kbps on average (after --idle-timeout) or \
+      longer than --upload-timeout are cut off with 408, and idle connections are closed. \
+      Stop the server with Ctrl-C.
 
       Examples:
         vidi serve ucf101.vidi
@@ -46,12 +49,35 @@ struct Serve: AsyncParsableCommand {
 
   @OptionGroup var precisionOption: PrecisionOption
 
+  @Option(help: "Seconds a connection may stay silent before it is closed.")
+  var idleTimeout = 20
+
+  @Option(help: "Seconds within which a whole upload must arrive.")
+  var uploadTimeout = 600
+
+  @Option(help: "Slowest average upload rate accepted, in kilobytes per second.")
+  var minUploadKbps = 16
+
+  /// Each numeric option's value and range: wide enough for any real deployment, narrow
+  /// enough that the byte counts and allocations made from them cannot overflow or exhaust
+  /// memory.
+  var ranges: [(name: String, value: Int, range: ClosedRange<Int>)] {
+    [
+      ("--port", port, 0...65535),
+      ("--max-upload-mb", maxUploadMb, 1...(1 << 20)),
+      ("--workers", workers, 1...256),
+      ("--queue", queue, 0...100_000),
+      ("--threads", threads ?? 1, 1...1024),
+      ("--idle-timeout", idleTimeout, 1...86_400),
+      ("--upload-timeout", uploadTimeout, 1...86_400),
+      ("--min-upload-kbps", minUploadKbps, 1...(1 << 20)),
+    ]
+  }
+
   func validate() throws {
-    guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535.") }
-    guard maxUploadMb >= 1 else { throw ValidationError("--max-upload-mb must be at least 1.") }
-    guard workers >= 1 else { throw ValidationError("--workers must be at least 1.") }
-    guard queue >= 0 else { throw ValidationError("--queue must be at least 0.") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
+    for (name, value, range) in ranges where !range.contains(value) {
+      throw ValidationError("\(name) must be \(range.lowerBound)…\(range.upperBound).")
+    }
   }
 
   func run() async throws {
@@ -66,7 +92,9 @@ struct Serve: AsyncParsableCommand {
         modelPath: model,
         configuration: ServerConfiguration(
           host: host, port: port, maxUploadBytes: maxUploadMb << 20, workers: workers,
-          queueLimit: queue, threadsPerWorker: threads, precision: precision))
+          queueLimit: queue, threadsPerWorker: threads, precision: precision,
+          idleTimeout: .seconds(idleTimeout), uploadTimeout: .seconds(uploadTimeout),
+          minimumUploadRate: minUploadKbps << 10))
     } catch {
       Console.failure("\(error)")
       throw ExitCode.failure

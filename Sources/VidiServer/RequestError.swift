@@ -16,7 +16,7 @@ struct RequestError: Error, CustomStringConvertible {
   }
 
   /// Names the limit and the option that sets it.
-  init(_ error: UploadError, limit: Int) {
+  init(_ error: UploadError, limit: Int, deadline: UploadDeadline) {
     switch error {
     case .tooLarge(let limit):
       self.init(
@@ -33,6 +33,14 @@ struct RequestError: Error, CustomStringConvertible {
       self.init(.badRequest, "the form data is malformed: \(reason)")
     case .interrupted(let reason):
       self.init(.badRequest, "the upload ended early: \(reason)")
+    case .tooSlow(let received, let seconds):
+      self.init(
+        .requestTimeout,
+        "the upload was too slow (\(received) bytes in \(String(format: "%.1f", seconds)) s) and "
+          + "was cut off; this server needs an average of at least "
+          + "\(Self.rate(deadline.minimumRate)) and the whole upload within "
+          + "\(deadline.uploadTimeout.components.seconds) s "
+          + "(vidi serve --min-upload-kbps, --upload-timeout)")
     case .storage(let reason):
       self.init(.internalServerError, "cannot store the upload: \(reason)")
     }
@@ -57,6 +65,11 @@ struct RequestError: Error, CustomStringConvertible {
     default:
       self.init(.internalServerError, prefix + "\(error)")
     }
+  }
+
+  /// "16 KB/s", or bytes per second when that is not whole kilobytes.
+  static func rate(_ bytesPerSecond: Int) -> String {
+    bytesPerSecond % 1024 == 0 ? "\(bytesPerSecond >> 10) KB/s" : "\(bytesPerSecond) bytes/s"
   }
 
   static func megabytes(_ bytes: Int) -> String {

@@ -8,6 +8,8 @@ enum UploadError: Error {
   case form(MultipartError)
   /// The body stopped before its end (the client went away or sent less than it declared).
   case interrupted(String)
+  /// The client sent too slowly and was cut off (see `UploadDeadline`).
+  case tooSlow(received: Int, seconds: Double)
   case storage(String)
 }
 
@@ -25,10 +27,11 @@ struct Upload: Sendable {
 
   /// Streams `body` into a new file in `directory`: the whole body, or the first file of a
   /// multipart/form-data body. Only one chunk of the body is in memory at a time. Refuses
-  /// bodies over `limit` bytes (up front when the client declared its length).
+  /// bodies over `limit` bytes (up front when the client declared its length). `progress`
+  /// hears of every chunk as it arrives.
   static func receive(
     _ body: RequestBody, contentType: String?, declaredLength: Int?, name: String?, limit: Int,
-    directory: URL
+    directory: URL, progress: (Int) -> Void = { _ in }
   ) async throws(UploadError) -> Upload {
     if let declaredLength, declaredLength > limit { throw .tooLarge(limit: limit) }
     var form: MultipartFileReader?
@@ -43,6 +46,7 @@ struct Upload: Sendable {
       var received = 0
       for try await buffer in body {
         received += buffer.readableBytes
+        progress(buffer.readableBytes)
         guard received <= limit else { throw UploadError.tooLarge(limit: limit) }
         try buffer.withUnsafeReadableBytes { bytes in
           if form != nil {

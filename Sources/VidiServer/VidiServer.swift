@@ -4,10 +4,13 @@
 /// answers with the JSON of `vidi predict --json`; `GET /v1/model` describes the model,
 /// `GET /healthz` says the server is up and `GET /` is a self-contained page for people.
 /// Uploads stream into temporary files that are removed after use, and a fixed pool of workers
-/// with a bounded queue keeps memory flat under load: a full server answers 503.
+/// with a bounded queue keeps memory flat under load: a full server answers 503. A request
+/// takes its place in the queue only once its upload is whole, and uploads that arrive too
+/// slowly are cut off (408), so slow clients cannot lock others out.
 
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import Pipeline
@@ -19,6 +22,8 @@ public struct VidiServer: Sendable {
   public let modelName: String
   let description: ModelDescription
   let pool: WorkerPool<VideoPredictor>
+  /// Uploads being received.
+  let uploads: Gauge
 
   /// Loads the model at `modelPath` and one backbone per worker from `models`.
   public init(
@@ -39,6 +44,7 @@ public struct VidiServer: Sendable {
     description = ModelDescription(
       name: modelName, predictor: predictors[0], configuration: configuration)
     pool = WorkerPool(workers: predictors, queueLimit: configuration.queueLimit)
+    uploads = Gauge()
   }
 
   /// Serves until the task is cancelled or the process gets SIGINT or SIGTERM. `onListening`
@@ -51,6 +57,9 @@ public struct VidiServer: Sendable {
     logger.logLevel = logging ? .info : .critical
     let app = Application(
       router: router(),
+      server: .http1(
+        configuration: HTTP1Channel.Configuration(
+          idleTimeout: .nanoseconds(Self.nanoseconds(configuration.idleTimeout)))),
       configuration: ApplicationConfiguration(
         address: .hostname(configuration.host, port: configuration.port), serverName: "vidi"),
       onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
@@ -62,19 +71,22 @@ public struct VidiServer: Sendable {
     }
   }
 
-  func router() -> Router<BasicRequestContext> {
-    let router = Router()
+  func router() -> Router<ConnectionContext> {
+    let router = Router(context: ConnectionContext.self)
     router.add(middleware: JSONErrorMiddleware())
     router.get("/") { _, _ in
       Self.response(.ok, contentType: "text/html; charset=utf-8", body: Data(WebPage.html.utf8))
     }
     router.get("/healthz") { _, _ in
       let load = await pool.load
-      return Self.json(.ok, Health(status: "ok", busy: load.busy, requests: load.admitted))
+      return Self.json(
+        .ok,
+        Health(status: "ok", busy: load.busy, requests: load.admitted, uploads: await uploads.value)
+      )
     }
     router.get("/v1/model") { _, _ in Self.json(.ok, description) }
     router.post("/v1/predict") { request, context in
-      await predict(request, logger: context.logger)
+      await predict(request, context: context)
     }
     router.get("/v1/predict") { _, _ in
       var response = Self.error(
@@ -91,30 +103,39 @@ public struct VidiServer: Sendable {
     var status: String
     /// Workers predicting now.
     var busy: Int
-    /// Requests being received, waiting or predicting.
+    /// Requests waiting for a worker or predicting.
     var requests: Int
+    /// Uploads being received (they hold no place yet).
+    var uploads: Int
+  }
+
+  static func nanoseconds(_ duration: Duration) -> Int64 {
+    let (seconds, attoseconds) = duration.components
+    return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
   }
 
   // MARK: Prediction
 
-  func predict(_ request: Request, logger: Logger) async -> Response {
+  func predict(_ request: Request, context: ConnectionContext) async -> Response {
     let start = ContinuousClock.now
+    let logger = context.logger
     let options: PredictOptions
+    let upload: Upload
     do {
       options = try PredictOptions(request.uri.queryParameters)
+      upload = try await receive(request, name: options.name, closeInput: context.closeInput)
     } catch {
+      logger.info("predict: \(error)")
       return Self.error(error)
     }
-    guard await pool.admit() else {
-      return Self.error(
-        RequestError(
-          .serviceUnavailable,
-          "the server is busy: \(configuration.workers) predictions running and "
-            + "\(configuration.queueLimit) waiting; try again shortly"))
+    defer { upload.remove() }
+    let received = ContinuousClock.now
+    if case .full(let running, let waiting) = await pool.admit() {
+      return Self.error(Self.busy(running: running, waiting: waiting))
     }
     let response: Response
     do {
-      let served = try await predict(request, options: options, start: start)
+      let served = try await predict(upload, options: options, start: start, received: received)
       let best = served.prediction.predictions.first?.label ?? "-"
       logger.info("\(served.prediction.video): \(best) in \(Int(served.timing.totalMs)) ms")
       response = Self.json(.ok, served)
@@ -126,20 +147,50 @@ public struct VidiServer: Sendable {
     return response
   }
 
-  private func predict(_ request: Request, options: PredictOptions, start: ContinuousClock.Instant)
-    async throws -> ServedPrediction
-  {
-    let upload: Upload
+  /// Says what is true of a full server: what runs and waits now, and the options that bound it.
+  static func busy(running: Int, waiting: Int) -> RequestError {
+    RequestError(
+      .serviceUnavailable,
+      "the server is busy: \(running) \(running == 1 ? "prediction" : "predictions") running "
+        + "and \(waiting) waiting (vidi serve --workers, --queue); try again shortly")
+  }
+
+  /// Stores the request's body under the upload deadline: a client that falls behind it has
+  /// its connection's input closed, which ends the body, and gets 408.
+  private func receive(
+    _ request: Request, name: String?, closeInput: @escaping @Sendable () -> Void
+  ) async throws -> Upload {
+    let watch = UploadWatch(configuration.uploadDeadline)
+    let watcher = Task { await watch.watch(cutOff: closeInput) }
+    await uploads.add(1)
+    let result: Result<Upload, UploadError>
     do {
-      upload = try await Upload.receive(
-        request.body, contentType: request.headers[.contentType],
-        declaredLength: request.headers[.contentLength].flatMap { Int($0) }, name: options.name,
-        limit: configuration.maxUploadBytes, directory: configuration.uploadDirectory)
+      result = .success(
+        try await Upload.receive(
+          request.body, contentType: request.headers[.contentType],
+          declaredLength: request.headers[.contentLength].flatMap { Int($0) }, name: name,
+          limit: configuration.maxUploadBytes, directory: configuration.uploadDirectory,
+          progress: watch.add))
     } catch {
-      throw RequestError(error, limit: configuration.maxUploadBytes)
+      result = .failure(error)
     }
-    defer { upload.remove() }
-    let received = ContinuousClock.now
+    watcher.cancel()
+    await uploads.add(-1)
+    switch result {
+    case .success(let upload):
+      return upload
+    case .failure(let error):
+      let reason: UploadError =
+        watch.expired ? .tooSlow(received: watch.bytes, seconds: watch.elapsed) : error
+      throw RequestError(
+        reason, limit: configuration.maxUploadBytes, deadline: configuration.uploadDeadline)
+    }
+  }
+
+  private func predict(
+    _ upload: Upload, options: PredictOptions, start: ContinuousClock.Instant,
+    received: ContinuousClock.Instant
+  ) async throws -> ServedPrediction {
     let (prediction, frames, started) = try await pool.run { predictor in
       let started = ContinuousClock.now
       do {
@@ -201,5 +252,27 @@ public struct VidiServer: Sendable {
     Response(
       status: status, headers: [.contentType: contentType],
       body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+  }
+}
+
+/// Hummingbird's request context plus a way to close the request's connection for reading,
+/// which the upload deadline needs.
+struct ConnectionContext: RequestContext {
+  var coreContext: CoreRequestContextStorage
+  let closeInput: @Sendable () -> Void
+
+  init(source: ApplicationRequestContextSource) {
+    coreContext = CoreRequestContextStorage(source: source)
+    let channel = source.channel
+    closeInput = { channel.close(mode: .input, promise: nil) }
+  }
+}
+
+/// A count shared by concurrent requests.
+actor Gauge {
+  private(set) var value = 0
+
+  func add(_ change: Int) {
+    value += change
   }
 }

@@ -2,10 +2,9 @@ import Dispatch
 
 /// A fixed set of workers (one predictor each) with a bounded queue in front.
 ///
-/// A request is admitted before its upload is read, so a full server answers 503 at once and
-/// never stores a video it will not classify; admitted requests then wait for an idle worker.
-/// At most `workers.count + queueLimit` requests hold an upload at a time, which bounds the
-/// server's memory and disk use under any load.
+/// A request is admitted once its upload is whole, so a client that sends slowly never holds
+/// a place; admitted requests then wait for an idle worker. At most
+/// `workers.count + queueLimit` requests wait or predict at a time; more are refused.
 actor WorkerPool<Worker: Sendable> {
   private var idle: [Worker]
   private var waiting: [CheckedContinuation<Worker, Never>] = []
@@ -20,12 +19,22 @@ actor WorkerPool<Worker: Sendable> {
     self.queueLimit = queueLimit
   }
 
-  /// Takes a place for one request; false when every worker is busy and the queue is full.
-  /// Each successful call is matched by one `leave()`.
-  func admit() -> Bool {
-    guard admitted < workerCount + queueLimit else { return false }
+  /// What `admit()` decided.
+  enum Admission: Equatable {
+    case admitted
+    /// Every worker is busy and the queue is full: how many run and wait right now.
+    case full(running: Int, waiting: Int)
+  }
+
+  /// Takes a place for one request unless every worker is busy and the queue is full. Each
+  /// admission is matched by one `leave()`.
+  func admit() -> Admission {
+    guard admitted < workerCount + queueLimit else {
+      let running = workerCount - idle.count
+      return .full(running: running, waiting: admitted - running)
+    }
     admitted += 1
-    return true
+    return .admitted
   }
 
   func leave() {

@@ -9,6 +9,8 @@ struct LegacyCheckpointWriter {
     var offset = 0
     var shape: [Int]
     var strides: [Int]
+    /// The element count the persistent id claims, when it should differ from the storage's.
+    var claimedCount: Int? = nil
   }
 
   var tensors: [Tensor]
@@ -33,7 +35,7 @@ struct LegacyCheckpointWriter {
       p.global("torch", tensor.storageType)
       p.unicode("\(index)")
       p.unicode("cpu")
-      p.int(tensor.storage.count)
+      p.int(tensor.claimedCount ?? tensor.storage.count)
       if legacy { p.none() }
       p.tuple()
       p.persistentID()
@@ -115,11 +117,14 @@ struct Pickle {
   mutating func persistentID() { bytes.append(0x51) }
 
   mutating func int(_ value: Int) {
-    if value < 256 {
+    if (0..<256).contains(value) {
       bytes += [0x4B, UInt8(value)]
-    } else {
+    } else if let small = Int32(exactly: value) {
       bytes.append(0x4A)
-      bytes += littleEndian(Int32(value))
+      bytes += littleEndian(small)
+    } else {
+      bytes += [0x8A, 8]  // LONG1
+      bytes += littleEndian(Int64(value))
     }
   }
 

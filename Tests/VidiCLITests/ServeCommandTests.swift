@@ -67,6 +67,21 @@ import Testing
     #expect(server.terminationStatus == 0)
   }
 
+  /// Values that used to overflow (`--max-upload-mb 8796093022208` is 2^43: shifted to bytes it
+  /// wraps to a negative limit and trapped) or would allocate without end.
+  @Test(arguments: [
+    ["--max-upload-mb", "8796093022208"], ["--max-upload-mb", "0"], ["--workers", "1000000000"],
+    ["--workers", "0"], ["--queue", "100001"], ["--queue", "9223372036854775807"],
+    ["--threads", "100000"], ["--idle-timeout", "0"], ["--upload-timeout", "99999999999"],
+    ["--min-upload-kbps", "0"],
+  ])
+  func absurdNumbersAreRefusedBeforeTheModelLoads(option: [String]) throws {
+    let result = try VidiProcess.run(["serve", "/nonexistent/model.vidi", "--port", "0"] + option)
+    #expect(result.status == 64, "\(option): \(result.stderr)")
+    #expect(result.stderr.contains(option[0]), "\(option): \(result.stderr)")
+    #expect(result.stderr.contains("must be"), "\(option): \(result.stderr)")
+  }
+
   @Test func aMissingModelIsOneLineAndANonZeroExit() throws {
     let result = try VidiProcess.run(["serve", "/nonexistent/model.vidi", "--port", "0"])
     #expect(result.status != 0)

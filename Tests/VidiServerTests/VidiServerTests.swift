@@ -233,27 +233,85 @@ import VidiServer
     await server.stop()
   }
 
-  @Test func aFullServerAnswers503AndRecoversWhenAnUploadIsAbandoned() async throws {
+  @Test func slowUploadsHoldNoPlaceAndAFullServerSaysWhatRuns() async throws {
+    // One worker and no queue: before the fix, one stalled upload alone made every valid
+    // request get 503 ("1 predictions running and 0 waiting", although none ran).
     let server = try await RunningServer.start {
       $0.workers = 1
       $0.queueLimit = 0
     }
-    // An upload that stops half way holds the only place until its connection closes.
-    let stalled = try StalledUpload(port: server.port)
-    try await waitUntil { try await requests(server) == 1 }
-    let busy = try await HTTP.post(server.url("/v1/predict"), body: Fixtures.clipData)
-    #expect(busy.status == 503)
-    #expect(try busy.json()["error"] as? String != nil)
-    stalled.close()
-    try await waitUntil { try await requests(server) == 0 }
+    let stalled = try (0..<4).map { _ in
+      try StalledUpload(port: server.port, declaredLength: 130_502)
+    }
+    try await waitUntil { try await health(server)["uploads"] as? Int == 4 }
+    #expect(try await health(server)["requests"] as? Int == 0)
+    let valid = try await HTTP.post(server.url("/v1/predict"), body: Fixtures.clipData)
+    #expect(valid.status == 200, "\(valid.text)")
+
+    // Eight valid requests at once: one predicts, the others find it busy and are told so.
+    let url = server.url("/v1/predict")
+    let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
+      for _ in 0..<8 { group.addTask { try await HTTP.post(url, body: Fixtures.clipData) } }
+      return try await group.reduce(into: []) { $0.append($1) }
+    }
+    #expect(answers.contains { $0.status == 200 })
+    for answer in answers where answer.status != 200 {
+      #expect(answer.status == 503, "\(answer.text)")
+      #expect(
+        try answer.json()["error"] as? String
+          == "the server is busy: 1 prediction running and 0 waiting (vidi serve --workers, "
+          + "--queue); try again shortly")
+    }
+    for upload in stalled { upload.close() }
+    try await waitUntil { try await health(server)["uploads"] as? Int == 0 }
+    #expect(server.leftovers.isEmpty)
+    await server.stop()
+  }
+
+  @Test func anUploadTooSlowForTheDeadlineIsCutOffWith408() async throws {
+    let server = try await RunningServer.start {
+      $0.idleTimeout = .milliseconds(500)
+      $0.minimumUploadRate = 1024
+      $0.uploadTimeout = .seconds(30)
+    }
+    // Ten bytes a second: never idle, far below the minimum rate.
+    let slow = try StalledUpload(port: server.port, declaredLength: 130_502)
+    let start = ContinuousClock.now
+    let trickle = Task.detached {
+      while !Task.isCancelled && slow.send(Data("x".utf8)) {
+        try? await Task.sleep(for: .milliseconds(100))
+      }
+    }
+    let response = await Task.detached { slow.receiveAll() }.value
+    let elapsed = ContinuousClock.now - start
+    trickle.cancel()
+    slow.close()
+    // Cut at about half a second: the server closes the connection (the 408 it writes may not
+    // reach a client whose input was shut).
+    let text = String(decoding: response, as: UTF8.self)
+    #expect(text.isEmpty || text.hasPrefix("HTTP/1.1 408"), "\(text)")
+    #expect(elapsed < .seconds(10))
+    try await waitUntil { try await health(server)["uploads"] as? Int == 0 }
     let valid = try await HTTP.post(server.url("/v1/predict"), body: Fixtures.clipData)
     #expect(valid.status == 200, "\(valid.text)")
     #expect(server.leftovers.isEmpty)
     await server.stop()
   }
 
-  private func requests(_ server: RunningServer) async throws -> Int {
-    try await HTTP.get(server.url("/healthz")).json()["requests"] as? Int ?? -1
+  @Test func aSilentConnectionIsClosedAfterTheIdleTimeout() async throws {
+    let server = try await RunningServer.start { $0.idleTimeout = .milliseconds(300) }
+    // Stalls half way through its headers, where no request handler runs yet.
+    let silent = try StalledUpload(
+      port: server.port, head: "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
+    let start = ContinuousClock.now
+    _ = await Task.detached { silent.receiveAll() }.value
+    #expect(ContinuousClock.now - start < .seconds(10))
+    silent.close()
+    await server.stop()
+  }
+
+  private func health(_ server: RunningServer) async throws -> [String: Any] {
+    try await HTTP.get(server.url("/healthz")).json()
   }
 
   private func waitUntil(_ condition: () async throws -> Bool) async throws {
@@ -266,14 +324,17 @@ import VidiServer
 }
 
 /// A raw connection that sends the head of a POST and a few body bytes, then stalls.
-final class StalledUpload {
+final class StalledUpload: Sendable {
   private let descriptor: Int32
 
-  init(
-    port: Int,
-    head: String = "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
-      + "Content-Length: 100000\r\n\r\nabcdefgh"
-  ) throws {
+  convenience init(port: Int, declaredLength: Int = 100_000) throws {
+    try self.init(
+      port: port,
+      head: "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: video/mp4\r\n"
+        + "Content-Length: \(declaredLength)\r\n\r\nabcdefgh")
+  }
+
+  init(port: Int, head: String) throws {
     descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -288,14 +349,18 @@ final class StalledUpload {
     send(Data(head.utf8))
   }
 
-  func send(_ bytes: Data) {
+  /// False once the server has closed the connection (no SIGPIPE: the test goes on).
+  @discardableResult
+  func send(_ bytes: Data) -> Bool {
     bytes.withUnsafeBytes { buffer in
       var offset = 0
       while offset < buffer.count {
-        let sent = Glibc.send(descriptor, buffer.baseAddress! + offset, buffer.count - offset, 0)
-        if sent <= 0 { return }
+        let sent = Glibc.send(
+          descriptor, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL))
+        if sent <= 0 { return false }
         offset += sent
       }
+      return true
     }
   }
 

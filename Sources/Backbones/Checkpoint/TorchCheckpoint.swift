@@ -16,14 +16,21 @@ public enum TorchCheckpoint {
     } catch {
       throw CheckpointError(file: url.path, reason: .notACheckpoint("cannot be read"))
     }
-    return try load(bytes: [UInt8](data), source: url.path)
+    return try load(bytes: [UInt8](data), source: url.path, file: url)
   }
 
   /// Reads a checkpoint held in memory; `source` names it in errors.
   public static func load(bytes: [UInt8], source: String) throws(CheckpointError) -> StateDict {
+    try load(bytes: bytes, source: source, file: nil)
+  }
+
+  /// `file` holds `bytes` when they were read from one.
+  private static func load(bytes: [UInt8], source: String, file: URL?) throws(CheckpointError)
+    -> StateDict
+  {
     do {
-      if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
-        return try ZipCheckpoint.read(bytes, source: source)
+      if bytes.starts(with: ZipCheckpoint.magic) {
+        return try ZipCheckpoint.read(bytes, file: file, source: source)
       }
       return try LegacyCheckpoint.read(bytes, source: source)
     } catch let error as CheckpointError {
@@ -103,11 +110,30 @@ enum LegacyCheckpoint {
 /// The zip layout of PyTorch 1.6 and later: `<name>/data.pkl` is the state-dict pickle with the
 /// same persistent ids, and each storage is the raw file `<name>/data/<key>`.
 enum ZipCheckpoint {
-  static func read(_ bytes: [UInt8], source: String) throws -> StateDict {
+  static let magic: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
+
+  /// Reads the archive from `file` (written from `bytes` to a temporary file when there is
+  /// none): ZIPFoundation's in-memory archives trap when a damaged directory points past the
+  /// end of the data, while its file-backed ones report an error.
+  static func read(_ bytes: [UInt8], file: URL?, source: String) throws -> StateDict {
+    if let file { return try read(file: file, source: source) }
+    let temporary = FileManager.default.temporaryDirectory
+      .appendingPathComponent("vidi-checkpoint-\(UUID().uuidString).pth")
+    do {
+      try Data(bytes).write(to: temporary)
+    } catch {
+      throw CheckpointError(
+        file: source, reason: .notACheckpoint("cannot be staged for reading: \(error)"))
+    }
+    defer { try? FileManager.default.removeItem(at: temporary) }
+    return try read(file: temporary, source: source)
+  }
+
+  private static func read(file: URL, source: String) throws -> StateDict {
     func fail(_ reason: CheckpointError.Reason) -> CheckpointError {
       CheckpointError(file: source, reason: reason)
     }
-    guard let archive = try? Archive(data: Data(bytes), accessMode: .read, pathEncoding: nil) else {
+    guard let archive = try? Archive(url: file, accessMode: .read, pathEncoding: nil) else {
       throw fail(.malformed("not a readable zip archive"))
     }
     guard
@@ -141,9 +167,9 @@ enum ZipCheckpoint {
         throw fail(.malformed("storage \(key) is missing"))
       }
       let raw = try contents(entry)
-      guard raw.count >= reference.storage.count * reference.storage.dtype.elementSize else {
-        throw fail(.truncated(offset: raw.count))
-      }
+      let (size, overflow) = reference.storage.count.multipliedReportingOverflow(
+        by: reference.storage.dtype.elementSize)
+      guard !overflow, raw.count >= size else { throw fail(.truncated(offset: raw.count)) }
       storages[key] = raw[...]
     }
     return try StateDictAssembly.stateDict(named, storages: storages, source: source)
@@ -157,12 +183,11 @@ enum StateDictAssembly {
   static func namedTensors(in root: PickleValue, source: String) throws
     -> [(String, TensorReference)]
   {
-    guard case .dict(let dict) = root else {
+    guard case .dict(var dict) = root else {
       throw CheckpointError(file: source, reason: .malformed("top level is not a dict"))
     }
-    if case .dict = dict.value(forKey: "state_dict") {
-      return try namedTensors(in: dict.value(forKey: "state_dict")!, source: source)
-    }
+    // A loop, not recursion: a crafted file may nest `state_dict` entries without end.
+    while case .dict(let inner) = dict.value(forKey: "state_dict") { dict = inner }
     return dict.entries.compactMap { entry in
       guard case .string(let name) = entry.key, case .tensor(let tensor) = entry.value else {
         return nil
@@ -176,7 +201,19 @@ enum StateDictAssembly {
   ) throws -> StateDict {
     var decoded: [String: [Float]] = [:]
     var tensors: [(name: String, tensor: CheckpointTensor)] = []
+    var elements = 0
     for (name, reference) in named {
+      guard let count = elementCount(reference.shape),
+        case (let total, let overflow) = elements.addingReportingOverflow(count), !overflow,
+        total <= maximumElements
+      else {
+        throw CheckpointError(
+          file: source,
+          reason: .malformed(
+            "tensor '\(name)' has shape \(reference.shape): a negative size, or more than "
+              + "the \(maximumElements) elements a checkpoint may hold"))
+      }
+      elements = total
       let key = reference.storage.key
       if decoded[key] == nil {
         guard let raw = storages[key] else {
@@ -193,14 +230,39 @@ enum StateDictAssembly {
     return StateDict(source: source, tensors: tensors)
   }
 
+  /// Elements all tensors of one checkpoint may hold together (1 GiB as `Float`): fifty times
+  /// the largest backbone, and a bound on what a crafted shape can make the reader allocate.
+  static let maximumElements = 1 << 28
+
+  /// The product of `shape`; nil when a dimension is negative or the product overflows.
+  static func elementCount(_ shape: [Int]) -> Int? {
+    var count = 1
+    for dimension in shape {
+      guard dimension >= 0 else { return nil }
+      let (product, overflow) = count.multipliedReportingOverflow(by: dimension)
+      guard !overflow else { return nil }
+      count = product
+    }
+    return count
+  }
+
   /// The view's elements in row-major order of its shape, honouring offset and strides; nil
-  /// when the view does not fit inside the storage.
+  /// when the view does not fit inside the storage. The checks use overflow-reporting
+  /// arithmetic: shapes and strides come from the file and may be anything.
   static func gather(_ view: TensorReference, from storage: [Float]) -> [Float]? {
-    let count = view.shape.reduce(1, *)
-    guard view.shape.allSatisfy({ $0 >= 0 }), view.offset >= 0 else { return nil }
+    guard let count = elementCount(view.shape), view.offset >= 0 else { return nil }
     if count == 0 { return [] }
     guard view.strides.allSatisfy({ $0 >= 0 }) else { return nil }
-    let last = zip(view.shape, view.strides).reduce(view.offset) { $0 + ($1.0 - 1) * $1.1 }
+    // A dimension of size 1 never moves along its stride, whatever the file says it is.
+    let strides = zip(view.shape, view.strides).map { $0 == 1 ? 0 : $1 }
+    var last = view.offset
+    for (dimension, stride) in zip(view.shape, strides) {
+      let (step, overflow) = (dimension - 1).multipliedReportingOverflow(by: stride)
+      guard !overflow, case (let sum, let carry) = last.addingReportingOverflow(step), !carry else {
+        return nil
+      }
+      last = sum
+    }
     guard last < storage.count else { return nil }
 
     var result = [Float]()
@@ -212,9 +274,9 @@ enum StateDictAssembly {
       var axis = view.shape.count - 1
       while axis >= 0 {
         index[axis] += 1
-        position += view.strides[axis]
+        position += strides[axis]
         if index[axis] < view.shape[axis] { break }
-        position -= view.strides[axis] * view.shape[axis]
+        position -= strides[axis] * view.shape[axis]
         index[axis] = 0
         axis -= 1
       }

@@ -24,43 +24,108 @@ indirect enum PickleValue {
 
 final class PickleList {
   var items: [PickleValue] = []
+
+  deinit { PickleValue.release(&items) }
 }
 
 /// A dict that keeps insertion order, as `collections.OrderedDict` and Python 3 dicts do.
 final class PickleDict {
-  var entries: [(key: PickleValue, value: PickleValue)] = []
+  private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
+
+  deinit {
+    var values = entries.flatMap { [$0.key, $0.value] }
+    (entries, positions) = ([], [:])
+    PickleValue.release(&values)
+  }
+
+  func removeAll() {
+    (entries, positions) = ([], [:])
+  }
+
+  /// Where each string key sits in `entries`, so a dict of n items is built in O(n).
+  private var positions: [String: Int] = [:]
 
   func set(_ key: PickleValue, _ value: PickleValue) {
-    if case .string(let name) = key,
-      let index = entries.firstIndex(where: {
-        if case .string(let other) = $0.key { return other == name }
-        return false
-      })
-    {
+    if case .string(let name) = key, let index = positions[name] {
       entries[index].value = value
-    } else {
-      entries.append((key, value))
+      return
     }
+    if case .string(let name) = key { positions[name] = entries.count }
+    entries.append((key, value))
   }
 
   func value(forKey name: String) -> PickleValue? {
-    for entry in entries {
-      if case .string(let key) = entry.key, key == name { return entry.value }
-    }
-    return nil
+    positions[name].map { entries[$0].value }
   }
 }
 
 /// An instance of a class the reader has no special meaning for; kept so unusual entries of a
 /// checkpoint do not stop it from reading the tensors.
 final class PickleObject {
-  let callable: PickleValue
-  let arguments: [PickleValue]
+  fileprivate(set) var callable: PickleValue
+  fileprivate(set) var arguments: [PickleValue]
   var state: PickleValue = .none
 
   init(callable: PickleValue, arguments: [PickleValue]) {
     self.callable = callable
     self.arguments = arguments
+  }
+
+  deinit {
+    var values = arguments + [callable, state]
+    (arguments, callable, state) = ([], .none, .none)
+    PickleValue.release(&values)
+  }
+}
+
+extension PickleValue {
+  /// Releases `values` and everything only they hold, one value at a time. Swift frees nested
+  /// values recursively, and a crafted pickle nests lists 100 000 deep: that recursion would
+  /// overflow the stack. Containers nobody else holds are emptied into the work list first, so
+  /// freeing them no longer reaches their contents.
+  static func release(_ values: inout [PickleValue]) {
+    var pending: [PickleValue] = []
+    swap(&pending, &values)
+    // No `switch` on the value: it would hold a second reference for the length of the
+    // switch, and no container would ever look uniquely held.
+    while var value = pending.popLast() {
+      if case .tuple(let items) = value {
+        pending.append(contentsOf: items)
+      } else if var list = value.takeList() {
+        guard isKnownUniquelyReferenced(&list) else { continue }
+        pending.append(contentsOf: list.items)
+        list.items = []
+      } else if var dict = value.takeDict() {
+        guard isKnownUniquelyReferenced(&dict) else { continue }
+        for entry in dict.entries { pending += [entry.key, entry.value] }
+        dict.removeAll()
+      } else if var object = value.takeObject() {
+        guard isKnownUniquelyReferenced(&object) else { continue }
+        pending += object.arguments + [object.callable, object.state]
+        (object.arguments, object.callable, object.state) = ([], .none, .none)
+      }
+    }
+  }
+
+  // Each moves the reference out and leaves `.none`, so the caller holds the only copy the
+  // value had (and `isKnownUniquelyReferenced` can tell whether anyone else holds one).
+
+  private mutating func takeList() -> PickleList? {
+    guard case .list(let list) = self else { return nil }
+    self = .none
+    return list
+  }
+
+  private mutating func takeDict() -> PickleDict? {
+    guard case .dict(let dict) = self else { return nil }
+    self = .none
+    return dict
+  }
+
+  private mutating func takeObject() -> PickleObject? {
+    guard case .object(let object) = self else { return nil }
+    self = .none
+    return object
   }
 }
 
@@ -101,9 +166,21 @@ struct Unpickler {
   private(set) var position: Int
   private let persistentLoad: (PickleValue) throws -> PickleValue
 
-  private var stack: [PickleValue] = []
+  /// Tuples nested deeper than this are refused: state dicts nest two or three, and freeing
+  /// a deeper chain would recurse once per level.
+  static let maximumTupleDepth = 100
+
+  /// A value on the stack or in the memo, with how many tuples nest directly inside each other
+  /// at its top (0 for anything but a tuple). Lists, dicts and objects free their contents
+  /// without recursion (`PickleValue.release`), so only tuple chains need a bound.
+  private struct Slot {
+    var value: PickleValue
+    var tupleDepth = 0
+  }
+
+  private var stack: [Slot] = []
   private var marks: [Int] = []
-  private var memo: [Int: PickleValue] = [:]
+  private var memo: [Int: Slot] = [:]
 
   init(
     bytes: [UInt8], position: Int = 0,
@@ -125,7 +202,7 @@ struct Unpickler {
       let opcodeOffset = position
       let opcode = try readByte()
       if opcode == Opcode.stop {
-        guard let result = stack.popLast() else {
+        guard let result = stack.popLast()?.value else {
           throw PickleError.malformed("STOP with an empty stack", offset: opcodeOffset)
         }
         return result
@@ -143,77 +220,81 @@ struct Unpickler {
   private mutating func execute(_ opcode: UInt8, at offset: Int) throws {
     switch opcode {
     case 0x80: _ = try readByte()  // PROTO
-    case 0x95: position += 8  // FRAME: a length hint only
+    case 0x95: _ = try readBytes(8)  // FRAME: a length hint only
     case 0x28: marks.append(stack.count)  // MARK
-    case 0x4E: stack.append(.none)  // NONE
-    case 0x88: stack.append(.bool(true))  // NEWTRUE
-    case 0x89: stack.append(.bool(false))  // NEWFALSE
-    case 0x4B: stack.append(.int(Int(try readByte())))  // BININT1
-    case 0x4D: stack.append(.int(Int(try readUInt(2))))  // BININT2
-    case 0x4A: stack.append(.int(Int(Int32(truncatingIfNeeded: try readUInt(4)))))  // BININT
-    case 0x8A: stack.append(try readLong(count: Int(try readByte())))  // LONG1
-    case 0x8B: stack.append(try readLong(count: try readLength(4, at: offset)))  // LONG4
-    case 0x49: stack.append(try readTextInt(at: offset))  // INT (protocol 0)
-    case 0x47: stack.append(.float(Double(bitPattern: try readUInt(8, bigEndian: true))))  // BINFLOAT
-    case 0x58: stack.append(.string(try readString(count: try readLength(4, at: offset))))  // BINUNICODE
-    case 0x8C: stack.append(.string(try readString(count: Int(try readByte()))))  // SHORT_BINUNICODE
-    case 0x8D: stack.append(.string(try readString(count: try readLength(8, at: offset))))  // BINUNICODE8
-    case 0x55: stack.append(.bytes(try readBytes(Int(try readByte()))))  // SHORT_BINSTRING
-    case 0x54: stack.append(.bytes(try readBytes(try readLength(4, at: offset))))  // BINSTRING
-    case 0x43: stack.append(.bytes(try readBytes(Int(try readByte()))))  // SHORT_BINBYTES
-    case 0x42: stack.append(.bytes(try readBytes(try readLength(4, at: offset))))  // BINBYTES
-    case 0x29: stack.append(.tuple([]))  // EMPTY_TUPLE
-    case 0x85: stack.append(.tuple(try pop(1, at: offset)))  // TUPLE1
-    case 0x86: stack.append(.tuple(try pop(2, at: offset)))  // TUPLE2
-    case 0x87: stack.append(.tuple(try pop(3, at: offset)))  // TUPLE3
-    case 0x74: stack.append(.tuple(try popToMark(at: offset)))  // TUPLE
-    case 0x5D: stack.append(.list(PickleList()))  // EMPTY_LIST
+    case 0x4E: push(.none)  // NONE
+    case 0x88: push(.bool(true))  // NEWTRUE
+    case 0x89: push(.bool(false))  // NEWFALSE
+    case 0x4B: push(.int(Int(try readByte())))  // BININT1
+    case 0x4D: push(.int(Int(try readUInt(2))))  // BININT2
+    case 0x4A: push(.int(Int(Int32(truncatingIfNeeded: try readUInt(4)))))  // BININT
+    case 0x8A: push(try readLong(count: Int(try readByte())))  // LONG1
+    case 0x8B: push(try readLong(count: try readLength(4, at: offset)))  // LONG4
+    case 0x49: push(try readTextInt(at: offset))  // INT (protocol 0)
+    case 0x47: push(.float(Double(bitPattern: try readUInt(8, bigEndian: true))))  // BINFLOAT
+    case 0x58: push(.string(try readString(count: try readLength(4, at: offset))))  // BINUNICODE
+    case 0x8C: push(.string(try readString(count: Int(try readByte()))))  // SHORT_BINUNICODE
+    case 0x8D: push(.string(try readString(count: try readLength(8, at: offset))))  // BINUNICODE8
+    case 0x55: push(.bytes(try readBytes(Int(try readByte()))))  // SHORT_BINSTRING
+    case 0x54: push(.bytes(try readBytes(try readLength(4, at: offset))))  // BINSTRING
+    case 0x43: push(.bytes(try readBytes(Int(try readByte()))))  // SHORT_BINBYTES
+    case 0x42: push(.bytes(try readBytes(try readLength(4, at: offset))))  // BINBYTES
+    case 0x29: push(.tuple([]), tupleDepth: 1)  // EMPTY_TUPLE
+    case 0x85: try pushTuple(try popSlots(1, at: offset), at: offset)  // TUPLE1
+    case 0x86: try pushTuple(try popSlots(2, at: offset), at: offset)  // TUPLE2
+    case 0x87: try pushTuple(try popSlots(3, at: offset), at: offset)  // TUPLE3
+    case 0x74: try pushTuple(try popSlotsToMark(at: offset), at: offset)  // TUPLE
+    case 0x5D: push(.list(PickleList()))  // EMPTY_LIST
     case 0x6C:  // LIST
       let list = PickleList()
       list.items = try popToMark(at: offset)
-      stack.append(.list(list))
+      push(.list(list))
     case 0x61: try append(try pop(1, at: offset), at: offset)  // APPEND
     case 0x65: try append(try popToMark(at: offset), at: offset)  // APPENDS
-    case 0x7D: stack.append(.dict(PickleDict()))  // EMPTY_DICT
+    case 0x7D: push(.dict(PickleDict()))  // EMPTY_DICT
     case 0x64:  // DICT
       let dict = PickleDict()
-      try setItems(dict, try popToMark(at: offset), at: offset)
-      stack.append(.dict(dict))
-    case 0x73: try setItems(try topDict(below: 2, at: offset), try pop(2, at: offset), at: offset)  // SETITEM
+      try Self.setItems(dict, try popToMark(at: offset), at: offset)
+      push(.dict(dict))
+    case 0x73:  // SETITEM
+      // Popped first: a call on `self` whose arguments change `self` would copy the whole
+      // stack for every item, and a crafted pickle of 100 000 items would never finish.
+      let pair = try pop(2, at: offset)
+      try Self.setItems(try topDict(below: 0, at: offset), pair, at: offset)
     case 0x75:  // SETITEMS
       let items = try popToMark(at: offset)
-      try setItems(try topDict(below: 0, at: offset), items, at: offset)
+      try Self.setItems(try topDict(below: 0, at: offset), items, at: offset)
     case 0x63:  // GLOBAL
       let module = try readLine()
-      stack.append(.global(module: module, name: try readLine()))
+      push(.global(module: module, name: try readLine()))
     case 0x93:  // STACK_GLOBAL
       let parts = try pop(2, at: offset)
       guard case .string(let module) = parts[0], case .string(let name) = parts[1] else {
         throw PickleError.malformed("STACK_GLOBAL needs two strings", offset: offset)
       }
-      stack.append(.global(module: module, name: name))
+      push(.global(module: module, name: name))
     case 0x52:  // REDUCE
       let parts = try pop(2, at: offset)
       guard case .tuple(let arguments) = parts[1] else {
         throw PickleError.malformed("REDUCE arguments are not a tuple", offset: offset)
       }
-      stack.append(try call(parts[0], arguments, at: offset))
+      push(try call(parts[0], arguments, at: offset))
     case 0x81:  // NEWOBJ
       let parts = try pop(2, at: offset)
       guard case .tuple(let arguments) = parts[1] else {
         throw PickleError.malformed("NEWOBJ arguments are not a tuple", offset: offset)
       }
-      stack.append(.object(PickleObject(callable: parts[0], arguments: arguments)))
+      push(.object(PickleObject(callable: parts[0], arguments: arguments)))
     case 0x62:  // BUILD
       let state = try pop(1, at: offset)[0]
-      guard let target = stack.last else {
+      guard let target = stack.last?.value else {
         throw PickleError.malformed("BUILD with an empty stack", offset: offset)
       }
       // OrderedDict's BUILD only attaches `_metadata`, which a reader of tensors can ignore.
       if case .object(let object) = target { object.state = state }
     case 0x51:  // BINPERSID
       do {
-        stack.append(try persistentLoad(try pop(1, at: offset)[0]))
+        push(try persistentLoad(try pop(1, at: offset)[0]))
       } catch let error as PersistentIDError {
         throw PickleError.malformed(error.reason, offset: offset)
       }
@@ -281,7 +362,24 @@ struct Unpickler {
 
   // MARK: - Stack and memo
 
+  private mutating func push(_ value: PickleValue, tupleDepth: Int = 0) {
+    stack.append(Slot(value: value, tupleDepth: tupleDepth))
+  }
+
+  private mutating func pushTuple(_ items: [Slot], at offset: Int) throws {
+    let depth = 1 + (items.map(\.tupleDepth).max() ?? 0)
+    guard depth <= Self.maximumTupleDepth else {
+      throw PickleError.malformed(
+        "tuples nested deeper than \(Self.maximumTupleDepth)", offset: offset)
+    }
+    push(.tuple(items.map(\.value)), tupleDepth: depth)
+  }
+
   private mutating func pop(_ count: Int, at offset: Int) throws -> [PickleValue] {
+    try popSlots(count, at: offset).map(\.value)
+  }
+
+  private mutating func popSlots(_ count: Int, at offset: Int) throws -> [Slot] {
     let floor = marks.last ?? 0
     guard stack.count - count >= floor else {
       throw PickleError.malformed("stack underflow", offset: offset)
@@ -292,6 +390,10 @@ struct Unpickler {
   }
 
   private mutating func popToMark(at offset: Int) throws -> [PickleValue] {
+    try popSlotsToMark(at: offset).map(\.value)
+  }
+
+  private mutating func popSlotsToMark(at offset: Int) throws -> [Slot] {
     guard let mark = marks.popLast() else {
       throw PickleError.malformed("no MARK to pop to", offset: offset)
     }
@@ -301,7 +403,7 @@ struct Unpickler {
   }
 
   private mutating func append(_ items: [PickleValue], at offset: Int) throws {
-    guard case .list(let list) = stack.last else {
+    guard case .list(let list) = stack.last?.value else {
       throw PickleError.malformed("append to something that is not a list", offset: offset)
     }
     list.items.append(contentsOf: items)
@@ -310,13 +412,13 @@ struct Unpickler {
   /// The dict that sits `depth` values below the top of the stack.
   private func topDict(below depth: Int, at offset: Int) throws -> PickleDict {
     let index = stack.count - 1 - depth
-    guard index >= 0, case .dict(let dict) = stack[index] else {
+    guard index >= 0, case .dict(let dict) = stack[index].value else {
       throw PickleError.malformed("set item on something that is not a dict", offset: offset)
     }
     return dict
   }
 
-  private func setItems(_ dict: PickleDict, _ items: [PickleValue], at offset: Int) throws {
+  private static func setItems(_ dict: PickleDict, _ items: [PickleValue], at offset: Int) throws {
     guard items.count.isMultiple(of: 2) else {
       throw PickleError.malformed("odd number of dict items", offset: offset)
     }
@@ -332,7 +434,7 @@ struct Unpickler {
     memo[index] = top
   }
 
-  private func recall(_ index: Int, at offset: Int) throws -> PickleValue {
+  private func recall(_ index: Int, at offset: Int) throws -> Slot {
     guard let value = memo[index] else {
       throw PickleError.malformed("memo entry \(index) is not set", offset: offset)
     }
