@@ -120,7 +120,10 @@ import Testing
 
   @Test func checkPassesForTheLargerLiteModels() throws {
     let result = try VidiProcess.run(
-      ["models", "check", "--json", "efficientnet-lite1", "efficientnet-lite2"])
+      [
+        "models", "check", "--json", "--precision", "f32", "efficientnet-lite1",
+        "efficientnet-lite2",
+      ])
     #expect(result.status == 0, "\(result.stderr)")
     let reports = try results(result)
     #expect(

@@ -85,7 +85,7 @@ import Testing
     let forced = try workspace.train(["--model", "gru", "--force"])
     #expect(forced.status == 0, "\(forced.stderr)")
     #expect(
-      forced.stdout.contains("Recomputed 1 damaged feature cache entry"), "\(forced.stdout)")
+      forced.stderr.contains("Recomputed 1 damaged feature cache entry"), "\(forced.stderr)")
     let model = try TrainedModel.load(from: workspace.model)
     #expect(model.kind == .gru)
     #expect(
