@@ -27,7 +27,7 @@ import Testing
     #expect(result.precision == .bf16)
     #expect(result.minCosine >= 0.999)
     #expect(result.maxAbsoluteError > BackboneSelfTest.absoluteTolerance)
-    let frame = SyntheticFrame.values()
+    let frame = SyntheticFrame.values(size: encoder.inputSize)
     let three = encoder.encode(frames: frame + frame + frame, count: 3, input: .normalized)
     #expect(three.feature(0) == three.feature(1) && three.feature(1) == three.feature(2))
   }
