@@ -18,8 +18,14 @@ import Testing
 
     #expect(result.results.map(\.model) == ["gru", "frame-average"])
     for model in result.results {
-      #expect((0...1).contains(model.accuracy))
       #expect(model.perClass.map(\.label) == ["sit-down", "stand-up", "wave"])
+      // The overall accuracy agrees with the per-class recalls and with the pair/other split
+      // (four test clips in the reversed pair, two of wave).
+      #expect(model.perClass.map(\.support) == [2, 2, 2])
+      let recalled = model.perClass.reduce(0) { $0 + $1.recall * Double($1.support) }
+      #expect(abs(model.accuracy - recalled / 6) < 1e-9)
+      let split = (model.reversedPairAccuracy * 4 + model.otherAccuracy * 2) / 6
+      #expect(abs(model.accuracy - split) < 1e-9)
       #expect(FileManager.default.fileExists(atPath: model.path + "/config.json"))
     }
     #expect(result.prediction.predictions.count == 3)

@@ -88,7 +88,10 @@ import Testing
     let metrics = try Self.object(evaluated.stdout)
     #expect(metrics["classes"] as? [String] == ["squat", "wave"])
     let accuracy = try #require(metrics["accuracy"] as? Double)
-    #expect((0...1).contains(accuracy))
+    let predictions = try #require(metrics["predictions"] as? [[String: Any]])
+    let correct = predictions.filter { $0["label"] as? String == $0["predicted"] as? String }
+    #expect(!predictions.isEmpty)
+    #expect(abs(accuracy - Double(correct.count) / Double(predictions.count)) < 1e-9)
     #expect((metrics["top_k"] as? [String: Double])?.keys.sorted() == ["1"])
     #expect(metrics["mean_class_accuracy"] is Double)
     let perClass = try #require(metrics["per_class"] as? [[String: Any]])
