@@ -31,10 +31,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-flags=(-c release)
-if [ "$(uname -m)" = x86_64 ]; then
-  flags+=(-Xswiftc -target-cpu -Xswiftc native -Xcc -march=native)
-fi
+source bench/swift-flags.sh
 swift build "${flags[@]}" --product vidi >&2
 vidi="$(swift build "${flags[@]}" --show-bin-path)/vidi"
 common=(--precision "$precision")

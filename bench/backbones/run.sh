@@ -39,10 +39,7 @@ for backbone in "${selected[@]}"; do
   fi
 done
 
-flags=(-c release)
-if [ "$(uname -m)" = x86_64 ]; then
-  flags+=(-Xswiftc -target-cpu -Xswiftc native -Xcc -march=native)
-fi
+source bench/swift-flags.sh
 swift build "${flags[@]}" --product VidiBenchBackbones >&2
 vidi="$(swift build "${flags[@]}" --show-bin-path)/VidiBenchBackbones"
 

@@ -17,10 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-flags=(-c release)
-if [ "$(uname -m)" = x86_64 ]; then
-  flags+=(-Xswiftc -target-cpu -Xswiftc native -Xcc -march=native)
-fi
+source bench/swift-flags.sh
 swift build "${flags[@]}" --product vidi-fuzz >&2
 bin="$(swift build "${flags[@]}" --show-bin-path)"
 exec "$bin/vidi-fuzz" run "$@"

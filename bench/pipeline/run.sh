@@ -41,10 +41,7 @@ if [ ! -x /usr/bin/time ]; then
   exit 1
 fi
 
-flags=(-c release)
-if [ "$(uname -m)" = x86_64 ]; then
-  flags+=(-Xswiftc -target-cpu -Xswiftc native -Xcc -march=native)
-fi
+source bench/swift-flags.sh
 swift build "${flags[@]}" --product vidi >&2
 swift build "${flags[@]}" --product vidi-bench-pipeline >&2
 bin="$(swift build "${flags[@]}" --show-bin-path)"
