@@ -11,12 +11,17 @@ let package = Package(
     .executable(name: "vidi-fuzz", targets: ["VidiFuzz"]),
     .library(
       name: "Vidi",
-      targets: ["Pipeline", "SequenceModels", "Backbones", "NumericCore", "VideoIO"]),
+      targets: [
+        "Pipeline", "Reporting", "SequenceModels", "Backbones", "NumericCore", "VideoIO",
+      ]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    // Already resolved through Hummingbird; named because the server imports them itself.
+    .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
   ],
   targets: [
     .systemLibrary(
@@ -51,19 +56,27 @@ let package = Package(
         .copy("Resources/chelsea.rgb"),
       ]),
     .target(name: "SequenceModels", dependencies: ["NumericCore"]),
-    .target(name: "Pipeline", dependencies: ["VideoIO", "Backbones", "SequenceModels"]),
+    // Metrics, terminal text and HTML reports: Foundation only.
+    .target(name: "Reporting"),
+    .target(
+      name: "Pipeline",
+      dependencies: ["VideoIO", "NumericCore", "Backbones", "SequenceModels", "Reporting"]),
+    // `vidi demo`: the stick-figure dataset and the whole method run on it.
+    .target(name: "Demo", dependencies: ["Pipeline", "VideoIO", "SequenceModels", "Reporting"]),
     .target(
       name: "VidiServer",
       dependencies: [
-        "Pipeline", .product(name: "Hummingbird", package: "hummingbird"),
+        "Pipeline", "VideoIO", "NumericCore", "Backbones", "SequenceModels", "Reporting",
+        .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "NIOCore", package: "swift-nio"),
       ]),
     .executableTarget(
       name: "VidiCLI",
       dependencies: [
-        "Pipeline",
-        "VidiServer",
-        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Pipeline", "Demo", "Reporting", "VidiServer", "VideoIO", "NumericCore", "Backbones",
+        "SequenceModels", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     // The Swift side of bench/training (run.sh compares it with PyTorch).
     .executableTarget(
@@ -74,11 +87,12 @@ let package = Package(
       path: "bench/backbones/Swift"),
     // The Swift side of bench/pipeline: the benchmark's clips, and Vidi's features of a few.
     .executableTarget(
-      name: "VidiBenchPipeline", dependencies: ["Pipeline", "VideoIO"],
+      name: "VidiBenchPipeline", dependencies: ["Pipeline", "Demo", "VideoIO"],
       path: "bench/pipeline/Swift"),
     // bench/fuzz: mutated videos, checkpoints and model folders, each read in a child process.
     .executableTarget(
-      name: "VidiFuzz", dependencies: ["Pipeline", "VideoIO"], path: "bench/fuzz/Swift"),
+      name: "VidiFuzz", dependencies: ["Pipeline", "VideoIO", "Backbones", "SequenceModels"],
+      path: "bench/fuzz/Swift"),
 
     .testTarget(name: "VideoIOTests", dependencies: ["VideoIO"]),
     .testTarget(name: "NumericCoreTests", dependencies: ["NumericCore"]),
@@ -87,9 +101,23 @@ let package = Package(
       dependencies: ["Backbones", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-    .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI", "Pipeline"]),
-    .testTarget(name: "VidiServerTests", dependencies: ["VidiServer", "Pipeline"]),
+    .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+    .testTarget(
+      name: "PipelineTests",
+      dependencies: [
+        "Pipeline", "Reporting", "VideoIO", "NumericCore", "Backbones", "SequenceModels",
+        // The rendered stick-figure clips are the extraction tests' real videos.
+        "Demo",
+      ]),
+    .testTarget(name: "DemoTests", dependencies: ["Demo", "Pipeline", "VideoIO", "Backbones"]),
+    .testTarget(
+      name: "VidiCLITests",
+      dependencies: [
+        "VidiCLI", "Pipeline", "Demo", "NumericCore", "Backbones", "SequenceModels",
+      ]),
+    .testTarget(
+      name: "VidiServerTests",
+      dependencies: ["VidiServer", "Pipeline", "VideoIO", "Backbones"]),
   ],
   swiftLanguageModes: [.v6]
 )

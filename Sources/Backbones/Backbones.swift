@@ -4,10 +4,6 @@
 /// runs MobileNetV2 and EfficientNet-Lite0, Lite1 and Lite2 on the numeric core to turn frames
 /// into 1280-d feature vectors.
 
-// SHA-256 lives in NumericCore so that model files can check their weights; importers of
-// Backbones (the feature cache, downloads) keep seeing it here.
-@_exported import struct NumericCore.SHA256
-
 /// The frame encoders Vidi ships, by their command-line id.
 public enum BackboneID: String, CaseIterable, Sendable, Codable {
   case mobilenetV2 = "mobilenet-v2"

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// A checkpoint's bytes, read once and checked against the backbone's pinned SHA-256: what the
 /// encoder is built from is exactly what was hashed.

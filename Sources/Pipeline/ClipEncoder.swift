@@ -1,5 +1,7 @@
+import Backbones
 import Dispatch
 import Foundation
+import VideoIO
 
 /// Turns one clip's decoded frames into the cached form of its features: one row per frame
 /// slot, padded with masked zero rows up to the requested frame count, for each view.

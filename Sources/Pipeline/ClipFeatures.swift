@@ -1,3 +1,5 @@
+import SequenceModels
+
 /// Why extracted features cannot be used for a clip. One line naming the clip and the reason.
 public enum ClipFeaturesError: Error, Equatable, CustomStringConvertible {
   /// Not one frame of the clip was real (an empty or undecodable video).

@@ -1,15 +1,23 @@
 import Foundation
+import Reporting
+import VideoIO
+
+extension ReportFrameStrip {
+  /// The frames `sampling` picks from the video at `url` as the backbone sees them (the centre
+  /// square, `size` × `size` pixels), with each frame's index and time: a report's contact
+  /// strip, or the server's thumbnails. Undecodable frames are left out.
+  public init(
+    videoAt url: URL, path: String, sampling: FrameSampling, size: Int
+  ) throws(VideoError) {
+    let batch = try VideoReader.read(url, sampling: sampling, size: size, bestEffort: true)
+    self.init(
+      path: path, frames: (0..<batch.count).map { RGBThumbnail(frame: batch, index: $0) },
+      frameIndices: Array(batch.frameIndices.prefix(batch.count)),
+      times: Array(batch.timestamps.prefix(batch.count)))
+  }
+}
 
 extension RGBThumbnail {
-  /// Small pictures of the frames `sampling` picks from the video at `url`: the same centre
-  /// square crops the backbone sees, `size` × `size` pixels, for contact strips in reports.
-  public static func sampledFrames(
-    ofVideoAt url: URL, sampling: FrameSampling, size: Int = 64
-  ) throws(VideoError) -> [RGBThumbnail] {
-    let batch = try VideoReader.read(url, sampling: sampling, size: size, bestEffort: true)
-    return (0..<batch.count).map { RGBThumbnail(frame: batch, index: $0) }
-  }
-
   /// Frame `index` of `batch` as 8-bit RGB.
   public init(frame batch: FrameBatch, index: Int) {
     let pixels = batch.frame(index).map { UInt8(clamping: Int($0.rounded())) }

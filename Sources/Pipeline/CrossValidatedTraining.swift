@@ -1,4 +1,5 @@
 import Foundation
+import SequenceModels
 
 /// One setting of a candidate's hyperparameter grid.
 public struct CandidateSetting: Sendable, Equatable {

@@ -1,4 +1,8 @@
+import Backbones
 import Foundation
+import Reporting
+import SequenceModels
+import VideoIO
 
 extension FeatureOptions {
   /// How features made with these options are described in a model, so that it is only ever
@@ -117,14 +121,11 @@ extension ReportFrameStrip {
     let byPath = Dictionary(clips.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
     return paths.compactMap { byPath[$0] }.prefix(limit).compactMap { clip in
       guard
-        let batch = try? VideoReader.read(
-          clip.url, sampling: sampling, size: size, bestEffort: true),
-        batch.count > 0
+        let strip = try? ReportFrameStrip(
+          videoAt: clip.url, path: clip.path, sampling: sampling, size: size),
+        !strip.frames.isEmpty
       else { return nil }
-      return ReportFrameStrip(
-        path: clip.path, frames: (0..<batch.count).map { RGBThumbnail(frame: batch, index: $0) },
-        frameIndices: Array(batch.frameIndices.prefix(batch.count)),
-        times: Array(batch.timestamps.prefix(batch.count)))
+      return strip
     }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import VideoIO
 
 /// Which part of a dataset a clip belongs to.
 public enum DatasetSplit: String, Sendable, Hashable, Codable, CaseIterable, Comparable {

@@ -1,3 +1,6 @@
+import Reporting
+import SequenceModels
+
 /// A model's scores on a labelled set of clips.
 public struct FeatureEvaluation: Sendable, Equatable {
   public var metrics: EvaluationMetrics

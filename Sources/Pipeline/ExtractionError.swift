@@ -1,3 +1,6 @@
+import Backbones
+import VideoIO
+
 /// Why feature extraction as a whole could not run, or one video's features could not be
 /// computed. Failures of single clips in a batch are not errors: they are reported per clip and
 /// the batch goes on. Each description is one line naming the file.

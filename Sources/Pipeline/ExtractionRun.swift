@@ -1,4 +1,6 @@
+import Backbones
 import Foundation
+import VideoIO
 
 /// The threads of one `FeatureExtractor.extract` call.
 ///

@@ -1,3 +1,4 @@
+import Backbones
 import Foundation
 
 /// Per-clip frame features on disk, keyed by clip content and extraction settings, so features

@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// The per-frame features of one clip, as the cache hands them back.
 public struct CachedFeatures: Equatable, Sendable {

@@ -18,7 +18,7 @@ public enum FeatureCacheError: Error, Sendable, CustomStringConvertible, Equatab
   }
 
   /// A one-line reason from a Foundation or POSIX error.
-  static func describe(_ error: any Error) -> String {
+  package static func describe(_ error: any Error) -> String {
     let nsError = error as NSError
     if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
       underlying.domain == NSPOSIXErrorDomain

@@ -1,4 +1,6 @@
+import Backbones
 import Foundation
+import VideoIO
 
 /// Computes per-frame backbone features of clips, through the feature cache.
 ///

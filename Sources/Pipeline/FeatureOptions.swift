@@ -1,4 +1,6 @@
+import Backbones
 import NumericCore
+import VideoIO
 
 /// How frames are picked from a clip for feature extraction.
 public enum SamplingMode: String, Sendable, Hashable, Codable, CaseIterable {

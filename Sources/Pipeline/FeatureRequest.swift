@@ -1,4 +1,6 @@
+import Backbones
 import NumericCore
+import SequenceModels
 
 /// The feature options a user gave for a run with a trained model (`--backbone`, `--frames`,
 /// `--sampling`); nil where they gave none, so the model's own settings apply. The precision

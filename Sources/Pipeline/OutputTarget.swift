@@ -1,4 +1,5 @@
 import Foundation
+import SequenceModels
 
 /// Where a command writes its result, checked before any work so that no output ever replaces
 /// data Vidi did not write: an existing target must be the same kind of Vidi output (a model

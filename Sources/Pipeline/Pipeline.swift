@@ -1,9 +1,6 @@
 /// Pipeline: from a folder of labelled videos to a trained, evaluated classifier.
 ///
 /// Indexes datasets, extracts and caches per-frame features, trains and selects sequence models,
-/// evaluates them, writes reports, and predicts single videos. The CLI and the server are thin
-/// layers over this module.
-
-@_exported import Backbones
-@_exported import SequenceModels
-@_exported import VideoIO
+/// evaluates them and predicts single videos, joining VideoIO, Backbones and SequenceModels;
+/// it hands Reporting the values a report shows. The CLI and the server are thin layers over
+/// this module and import the modules whose types they name themselves.

@@ -1,4 +1,6 @@
 import Foundation
+import Reporting
+import SequenceModels
 
 /// One frame of a prediction timeline: the frame's source index, its time in the clip and the
 /// per-frame classifier's probabilities for the predicted classes.
@@ -109,7 +111,7 @@ public struct Prediction: Sendable, Hashable, Codable {
         "  frames: \(frames.decoded) of \(frames.requested) decoded"
           + (frames.isSparse ? " (warning: under half; the result rests on few frames)" : ""))
     }
-    lines += predictions.map { "  \($0.label): \(Self.percent($0.probability))" }
+    lines += predictions.map { "  \($0.label): \(LabelProbability.percent($0.probability))" }
     if let timeline {
       let labels = predictions.map(\.label)
       let widths = labels.map { max($0.count, 7) }
@@ -121,7 +123,7 @@ public struct Prediction: Sendable, Hashable, Codable {
         lines.append(
           "    " + pad(entry.time.map(Self.seconds) ?? "-", 8) + pad(String(entry.frame), 7)
             + zip(entry.probabilities, widths).map {
-              "  " + pad(Self.percent($0.probability), $1)
+              "  " + pad(LabelProbability.percent($0.probability), $1)
             }.joined())
       }
     }
@@ -130,11 +132,6 @@ public struct Prediction: Sendable, Hashable, Codable {
 
   /// Seconds with two decimals, e.g. "1.20s".
   public static func seconds(_ time: Double) -> String { String(format: "%.2fs", time) }
-
-  /// `probability` as a percentage with two decimals, e.g. "56.50%".
-  public static func percent(_ probability: Float) -> String {
-    String(format: "%.2f%%", Double(probability) * 100)
-  }
 
   /// JSON for a batch, keys sorted: the object itself for a single prediction, else an array
   /// (always an array with `array`, e.g. when several videos were asked for and one failed).

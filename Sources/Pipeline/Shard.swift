@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// One of `count` disjoint parts of a dataset, for extraction spread over processes or machines
 /// (`vidi extract --shard I/N`, with I from a Kubernetes `JOB_COMPLETION_INDEX` or a Slurm

@@ -1,3 +1,5 @@
+import SequenceModels
+
 /// Training clips as the trainer takes them, split once into training and validation so every
 /// candidate model is trained and compared on the same clips.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SequenceModels
 
 /// Which model `vidi train --model` trains.
 public enum ModelChoice: Sendable, Hashable, CustomStringConvertible {

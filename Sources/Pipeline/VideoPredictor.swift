@@ -1,4 +1,6 @@
+import Backbones
 import Foundation
+import SequenceModels
 import VideoIO
 
 /// A trained model ready to classify video files: the model, the feature options it was trained

@@ -1,26 +1,22 @@
-/// Grow-only float storage for one layer's activations or gradients.
+import NumericCore
+
+/// Grow-only float storage for one layer's activations or gradients: an `AlignedBuffer`
+/// replaced by a larger one only when a batch is larger than any before it.
 ///
 /// Each training worker owns its buffers exclusively, so the kernels can hand raw pointers to the
-/// BLAS without copying; a buffer only reallocates when a batch is larger than any before it.
+/// BLAS without copying.
 final class FloatBuffer {
-  private(set) var pointer: UnsafeMutablePointer<Float>
-  private(set) var capacity: Int
+  private var storage: AlignedBuffer
 
   init(capacity: Int = 0) {
-    self.capacity = max(capacity, 1)
-    pointer = .allocate(capacity: self.capacity)
-    pointer.initialize(repeating: 0, count: self.capacity)
+    storage = AlignedBuffer(count: capacity)
   }
 
-  deinit { pointer.deallocate() }
+  var pointer: UnsafeMutablePointer<Float> { storage.pointer }
 
   /// Makes room for `count` floats. Contents are unspecified after a reallocation.
   func reserve(_ count: Int) {
-    guard count > capacity else { return }
-    pointer.deallocate()
-    capacity = count
-    pointer = .allocate(capacity: count)
-    pointer.initialize(repeating: 0, count: count)
+    if count > storage.count { storage = AlignedBuffer(count: count) }
   }
 
   /// Makes room for `count` floats and sets them to zero.

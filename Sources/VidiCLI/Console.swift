@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import SequenceModels
 
 /// Output shared by the subcommands: results on standard output, failures as one line on
 /// standard error.

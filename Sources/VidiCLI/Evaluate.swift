@@ -1,6 +1,10 @@
 import ArgumentParser
+import Backbones
 import Foundation
 import Pipeline
+import Reporting
+import SequenceModels
+import VideoIO
 
 /// `vidi evaluate`: a model's accuracy and confusion on a dataset split, optionally as a report.
 struct Evaluate: ParsableCommand {

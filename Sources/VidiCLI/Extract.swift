@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backbones
 import Foundation
 import Pipeline
 

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Backbones
 import Foundation
+import NumericCore
 import Pipeline
 
 /// `vidi models bench`: a backbone's throughput on this machine, for sizing extraction jobs.

@@ -1,6 +1,9 @@
 import ArgumentParser
+import Backbones
 import Foundation
+import NumericCore
 import Pipeline
+import Reporting
 
 /// `vidi models check`: the self-test a user runs after installing, since BLAS builds and CPUs
 /// differ: each backbone, in each precision this CPU runs, against the reference
@@ -88,7 +91,7 @@ struct ModelsCheck: ParsableCommand {
       print("  synthetic frame top-5 classes: \(top5) (\(same))")
     }
     if let cat = report.catTop5 {
-      let classes = cat.map { "\($0.name) \(Prediction.percent(Float($0.probability)))" }
+      let classes = cat.map { "\($0.name) \(LabelProbability.percent(Float($0.probability)))" }
       print("  cat photo: \(classes.joined(separator: ", "))")
     }
   }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backbones
 import Pipeline
 
 /// `vidi models fetch`: downloads and verifies backbone weights; a no-op for verified ones.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backbones
 import Pipeline
 
 /// `vidi models verify`: re-hashes cached checkpoints against their pinned digests.

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Backbones
+import NumericCore
 import Pipeline
 
 extension PrecisionChoice: ExpressibleByArgument {}

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Backbones
 import Foundation
 import Pipeline
+import SequenceModels
 
 /// `vidi predict`: the most probable classes of each video.
 struct Predict: ParsableCommand {

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Backbones
 import Foundation
 import Pipeline
+import SequenceModels
 
 /// `vidi train`: extract what is not cached, train (or choose) a model, save it.
 struct Train: ParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SequenceModels
 
 /// Shows training progress on standard error, quietly: on a terminal one line per candidate
 /// (and fold) redrawn in place (epoch, best validation score so far, ETA), fitted to the

@@ -5,6 +5,7 @@
 
 import ArgumentParser
 import Pipeline
+import VideoIO
 
 @main
 struct Vidi: AsyncParsableCommand {

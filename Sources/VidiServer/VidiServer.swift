@@ -8,12 +8,16 @@
 /// takes its place in the queue only once its upload is whole, and uploads that arrive too
 /// slowly are cut off (408), so slow clients cannot lock others out.
 
+import Backbones
 import Foundation
 import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
 import Pipeline
+import Reporting
+import SequenceModels
+import VideoIO
 
 /// A loaded model and its workers, ready to serve.
 public struct VidiServer: Sendable {
@@ -215,12 +219,10 @@ public struct VidiServer: Sendable {
 
   /// The frames the model sees, as small PNGs.
   static func thumbnails(_ upload: Upload, _ options: FeatureOptions) throws -> [FrameThumbnail] {
-    let batch = try VideoReader.read(
-      upload.url, sampling: options.frameSampling, size: 96, bestEffort: true)
-    return try (0..<batch.count).map {
-      FrameThumbnail(
-        frame: batch.frameIndices[$0], time: batch.timestamps[$0],
-        png: try PNGEncoder.dataURL(RGBThumbnail(frame: batch, index: $0)))
+    let strip = try ReportFrameStrip(
+      videoAt: upload.url, path: upload.name, sampling: options.frameSampling, size: 96)
+    return try zip(strip.frames, zip(strip.frameIndices, strip.times)).map { frame, place in
+      FrameThumbnail(frame: place.0, time: place.1, png: try PNGEncoder.dataURL(frame))
     }
   }
 

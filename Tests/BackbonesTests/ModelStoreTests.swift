@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import NumericCore
 import Testing
 
 @Suite struct ModelStoreHomeTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Reporting
 import Testing
 
 /// Expanding folders, globs and lists into videos, and writing the predictions file.

@@ -1,3 +1,4 @@
+import Backbones
 import Foundation
 import Pipeline
 import Testing

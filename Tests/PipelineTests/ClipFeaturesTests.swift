@@ -1,4 +1,5 @@
 import Pipeline
+import SequenceModels
 import Testing
 
 @Suite struct ClipFeaturesTests {

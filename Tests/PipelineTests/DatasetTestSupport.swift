@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import VideoIO
 
 /// A temporary dataset folder, removed at deinit, with helpers to lay files out in it.
 final class DatasetFolder {

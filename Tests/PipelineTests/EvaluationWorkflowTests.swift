@@ -1,5 +1,7 @@
 import Foundation
 import Pipeline
+import Reporting
+import SequenceModels
 import Testing
 
 @Suite struct EvaluationWorkflowTests {
@@ -149,7 +151,7 @@ import Testing
     let label = plain.predictions[0].label
     #expect(line.trimmingCharacters(in: .whitespaces).hasPrefix("\(label): "))
     #expect(line.hasSuffix("%") && line.contains("."))
-    #expect(Prediction.percent(0.565) == "56.50%")
+    #expect(LabelProbability.percent(0.565) == "56.50%")
     #expect(prediction.text.contains("timeline (per-frame classifier)"))
   }
 

@@ -1,3 +1,5 @@
+import Backbones
+import Demo
 import Foundation
 import Pipeline
 import Testing

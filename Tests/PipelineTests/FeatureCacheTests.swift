@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 import Pipeline
 import Testing
 

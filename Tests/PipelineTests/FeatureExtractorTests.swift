@@ -1,6 +1,9 @@
+import Backbones
 import Foundation
 import Pipeline
+import Reporting
 import Testing
+import VideoIO
 
 @Suite struct FeatureExtractorTests {
   @Test func extractsEveryClipOnceThenServesThemFromTheCache() throws {
@@ -314,10 +317,12 @@ import Testing
   @Test func thumbnailsShowTheSampledCrops() throws {
     let fixture = try ExtractionFixture()
     let clip = try #require(fixture.index().clips.first)
-    let thumbnails = try RGBThumbnail.sampledFrames(
-      ofVideoAt: clip.url, sampling: .uniform(3), size: 32)
-    #expect(thumbnails.count == 3)
-    for thumbnail in thumbnails {
+    let strip = try ReportFrameStrip(
+      videoAt: clip.url, path: clip.path, sampling: .uniform(3), size: 32)
+    #expect(strip.frames.count == 3)
+    #expect(strip.frameIndices.count == 3 && strip.frameIndices == strip.frameIndices.sorted())
+    #expect(strip.times.count == 3)
+    for thumbnail in strip.frames {
       #expect(thumbnail.width == 32 && thumbnail.height == 32)
       #expect(thumbnail.pixels.count == 32 * 32 * 3)
       #expect(Set(thumbnail.pixels).count > 8, "a picture, not a flat fill")

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Reporting
 import Testing
 
 /// A clip decoded from one damaged frame used to be classified with no word about it.

@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SequenceModels
 
 /// Synthetic extracted features with a known answer, for the workflow tests.
 enum SyntheticClips {

@@ -1,5 +1,7 @@
 import Foundation
 import Pipeline
+import Reporting
+import SequenceModels
 import Testing
 
 @Suite struct TrainingWorkflowTests {

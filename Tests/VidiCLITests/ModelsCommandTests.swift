@@ -1,4 +1,6 @@
+import Backbones
 import Foundation
+import NumericCore
 import Pipeline
 import Testing
 

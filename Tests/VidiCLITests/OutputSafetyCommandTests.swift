@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SequenceModels
 import Testing
 
 /// `vidi train --out PATH` deleted whatever was at PATH, the dataset included, with exit 0.

@@ -1,6 +1,8 @@
+import Backbones
 import Foundation
 import Pipeline
 import Testing
+import VideoIO
 import VidiServer
 
 #if canImport(FoundationNetworking)

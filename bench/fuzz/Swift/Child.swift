@@ -1,5 +1,7 @@
+import Backbones
 import Foundation
 import Pipeline
+import SequenceModels
 import VideoIO
 
 /// What one child process does with one mutant: exactly what Vidi does with such a file, then

@@ -1,5 +1,7 @@
+import Backbones
 import Foundation
 import Pipeline
+import SequenceModels
 import VideoIO
 
 /// A well-formed input the mutants start from.

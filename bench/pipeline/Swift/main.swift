@@ -9,6 +9,7 @@
 // DemoRenderer: gradient backdrop, camera shake, sensor noise) over a textured backdrop that
 // pans, so the encoder has real motion and texture to code, not flat colour.
 
+import Demo
 import Foundation
 import Pipeline
 import VideoIO

@@ -1,4 +1,13 @@
+/// Demo: `vidi demo`'s synthetic stick-figure dataset and the whole method run on it.
+///
+/// Renders clips of actions that hold the same poses in opposite order, writes them as real
+/// video files, and runs Pipeline's index, extraction, training, evaluation and prediction on
+/// them. Nothing but the CLI and its tests depend on it.
+
 import Foundation
+import Pipeline
+import Reporting
+import SequenceModels
 
 /// The whole method on the embedded stick-figure dataset, as `vidi demo` runs it: render real
 /// video files, index them, extract features with the pretrained backbone, train a sequence

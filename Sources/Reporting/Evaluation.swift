@@ -34,6 +34,11 @@ public struct LabelProbability: Sendable, Hashable, Codable {
     self.label = label
     self.probability = probability
   }
+
+  /// `probability` as a percentage with two decimals, e.g. "56.50%".
+  public static func percent(_ probability: Float) -> String {
+    String(format: "%.2f%%", Double(probability) * 100)
+  }
 }
 
 /// Precision, recall and F1 of one class, with its number of true clips.

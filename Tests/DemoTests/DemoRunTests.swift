@@ -1,3 +1,5 @@
+import Backbones
+import Demo
 import Foundation
 import Pipeline
 import Testing
@@ -7,7 +9,10 @@ import Testing
     let folder = FileManager.default.temporaryDirectory
       .appendingPathComponent("vidi-demo-run-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
-    _ = try TestWeights.lite0()
+    let weights = ModelStore().checkpointLocation(for: .efficientnetLite0)
+    try #require(
+      FileManager.default.fileExists(atPath: weights.path),
+      "\(weights.path) is missing: run `\(BackboneID.efficientnetLite0.fetchCommand)`")
     var demo = DemoRun(directory: folder)
     demo.dataset = DemoDataset(
       actions: [.sitDown, .standUp, .wave], trainClipsPerClass: 5, testClipsPerClass: 2,

@@ -1,6 +1,8 @@
+import Demo
 import Foundation
 import Pipeline
 import Testing
+import VideoIO
 
 @Suite struct DemoDatasetTests {
   let root = FileManager.default.temporaryDirectory
@@ -70,20 +72,22 @@ import Testing
 
 @Suite struct DemoVideoFilesTests {
   @Test func writtenDemoVideosIndexWithEveryActionAndDecode() throws {
-    let data = try DatasetFolder()
+    let root = FileManager.default.temporaryDirectory
+      .appendingPathComponent("vidi-demo-videos-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
     let dataset = DemoDataset(
       actions: DemoAction.allCases, trainClipsPerClass: 2, testClipsPerClass: 1, frameCount: 12,
       width: 64, height: 48, framesPerSecond: 10, seed: 3)
-    let written = try dataset.writeVideos(to: data.root)
+    let written = try dataset.writeVideos(to: root)
     #expect(written.count == DemoAction.allCases.count * 3)
-    let index = try DatasetIndex(root: data.root, options: .init(probe: true))
+    let index = try DatasetIndex(root: root, options: .init(probe: true))
     #expect(index.labels == DemoAction.allCases.map(\.rawValue).sorted())
     #expect(index.clips(in: .train).count == DemoAction.allCases.count * 2)
     #expect(index.clips(in: .test).count == DemoAction.allCases.count)
     #expect(index.unreadable.isEmpty && index.skipped.isEmpty)
     #expect(index.clips.allSatisfy { $0.info?.frameCount == 12 })
     let frames = try VideoReader.read(
-      data.root.appendingPathComponent(written[0].relativePath), sampling: .all, size: 32)
+      root.appendingPathComponent(written[0].relativePath), sampling: .all, size: 32)
     #expect(frames.count == 12)
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Pipeline
 
 /// A synthetic human-activity dataset: rendered clips of every demo action, written as
 /// `DIR/train/<action>/clip_000.avi` and `DIR/test/<action>/...`. The same settings always give

@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import Reporting
 import Testing
 
 @Suite struct PNGEncoderTests {

@@ -5,10 +5,10 @@ extension EvaluationMetrics {
   /// confusion matrix (rows = true class) and the misclassified clips with their top 3.
   public var text: String {
     let topKParts = topK.keys.compactMap(Int.init).sorted().filter { $0 > 1 }
-      .compactMap { k in topK[String(k)].map { "top-\(k) \(percent($0))" } }
+      .compactMap { k in topK[String(k)].map { "top-\(k) \(ReportMarkup.percent($0))" } }
     let summary =
-      ["accuracy \(percent(accuracy))"] + topKParts
-      + ["mean class accuracy \(percent(meanClassAccuracy))"]
+      ["accuracy \(ReportMarkup.percent(accuracy))"] + topKParts
+      + ["mean class accuracy \(ReportMarkup.percent(meanClassAccuracy))"]
     var lines = [
       "\(clipCount) clips, \(classes.count) classes", summary.joined(separator: ", "), "",
     ]
@@ -17,8 +17,10 @@ extension EvaluationMetrics {
       pad("class", labelWidth, left: true) + "  precision  recall      f1  support")
     let predicted = predictedCounts
     for (index, row) in perClass.enumerated() {
-      let precision = predicted[index] > 0 ? percent(row.precision) : "—"
-      let (recall, f1) = row.support > 0 ? (percent(row.recall), percent(row.f1)) : ("—", "—")
+      let precision = predicted[index] > 0 ? ReportMarkup.percent(row.precision) : "—"
+      let (recall, f1) =
+        row.support > 0
+        ? (ReportMarkup.percent(row.recall), ReportMarkup.percent(row.f1)) : ("—", "—")
       lines.append(
         pad(row.label, labelWidth, left: true) + pad(precision, 11) + pad(recall, 8)
           + pad(f1, 8) + pad(String(row.support), 9))
@@ -40,7 +42,7 @@ extension EvaluationMetrics {
     if !misclassified.isEmpty {
       lines += ["", "misclassified (\(misclassified.count)):"]
       for clip in misclassified {
-        let top = clip.top.map { "\($0.label) \(Prediction.percent($0.probability))" }
+        let top = clip.top.map { "\($0.label) \(LabelProbability.percent($0.probability))" }
         lines.append(
           "  \(clip.path): \(clip.trueLabel) predicted as \(clip.predictedLabel) "
             + "(\(top.joined(separator: ", ")))")
@@ -48,10 +50,4 @@ extension EvaluationMetrics {
     }
     return lines.joined(separator: "\n")
   }
-}
-
-/// `text` padded with spaces to `width` columns, on the right when `left` aligns it left.
-func pad(_ text: String, _ width: Int, left: Bool = false) -> String {
-  let spaces = String(repeating: " ", count: max(width - text.count, 0))
-  return left ? text + spaces : spaces + text
 }
