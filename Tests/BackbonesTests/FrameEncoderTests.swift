@@ -46,8 +46,17 @@ import Testing
     let encoder = try FrameEncoder(
       backbone: .mobilenetV2, checkpoint: TestWeights.url(.mobilenetV2), threads: 2)
     #expect(abs(Double(encoder.multiplyAddsPerFrame) / 1e6 - 299.5) < 0.1)
+    let clock = ContinuousClock()
+    let start = clock.now
     let result = Throughput.measure(encoder, batch: 2, seconds: 0)
+    let elapsed = start.duration(to: clock.now) / .seconds(1)
     #expect(result.backbone == .mobilenetV2 && result.batch == 2 && result.threads == 2)
-    #expect(result.calls >= 3 && result.framesPerSecond > 0)
+    #expect(result.calls >= 3 && result.framesPerSecond.isFinite)
+    // Half the timed calls took the median or longer, all within `elapsed`: a rate from
+    // durations in the wrong unit, or from a mean of other calls, breaks this bound.
+    let slowerHalf = Double((result.calls + 1) / 2)
+    #expect(result.framesPerSecond >= 2 * slowerHalf / elapsed)
+    let gigaflops = result.gigaflops(multiplyAddsPerFrame: 500_000_000)
+    #expect(abs(gigaflops - result.framesPerSecond) <= 1e-12 * result.framesPerSecond)
   }
 }

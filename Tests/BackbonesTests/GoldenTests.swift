@@ -66,14 +66,20 @@ struct ResourceGolden: Decodable {
     #expect(abs(sum - check.sum_float64_of_float32_values) < 1e-9)
   }
 
-  @Test(arguments: [
-    (BackboneID.mobilenetV2, "mobilenetv2_bottleneck_synthetic"),
-    (BackboneID.efficientnetLite0, "efficientnet_lite0_synthetic"),
-  ])
-  func matchesReference(backbone: BackboneID, fixture: String) throws {
+  /// With one thread every frame runs whole on one worker; with two, frames 0 and 1 run whole
+  /// side by side and frame 2 is split across both workers: both paths, on any machine.
+  static let threadCounts = [1, 2]
+
+  @Test(
+    arguments: [
+      (BackboneID.mobilenetV2, "mobilenetv2_bottleneck_synthetic"),
+      (BackboneID.efficientnetLite0, "efficientnet_lite0_synthetic"),
+    ], threadCounts)
+  func matchesReference(reference: (backbone: BackboneID, fixture: String), threads: Int) throws {
+    let (backbone, fixture) = reference
     let golden = try Golden.load(fixture)
-    let encoder = try FrameEncoder(backbone: backbone, checkpoint: TestWeights.url(backbone))
-    // Three copies: every worker runs a frame, and one runs two in a row on reused buffers.
+    let encoder = try FrameEncoder(
+      backbone: backbone, checkpoint: TestWeights.url(backbone), threads: threads)
     let frame = SyntheticFrame.values()
     let encoding = encoder.encode(frames: frame + frame + frame, count: 3, input: .normalized)
     for index in 0..<3 {
@@ -93,11 +99,15 @@ struct ResourceGolden: Decodable {
     #expect(topIndices(expectedLogits, k: 5) == [906, 741, 398, 599, 766])
   }
 
-  @Test(arguments: [
-    (BackboneID.efficientnetLite1, [885, 906, 392, 854, 811]),
-    (BackboneID.efficientnetLite2, [741, 906, 599, 772, 699]),
-  ])
-  func largerLiteModelMatchesReference(backbone: BackboneID, top5: [Int]) throws {
+  @Test(
+    arguments: [
+      (BackboneID.efficientnetLite1, [885, 906, 392, 854, 811]),
+      (BackboneID.efficientnetLite2, [741, 906, 599, 772, 699]),
+    ], threadCounts)
+  func largerLiteModelMatchesReference(reference: (backbone: BackboneID, top5: [Int]), threads: Int)
+    throws
+  {
+    let (backbone, top5) = reference
     let golden = try ResourceGolden.load(backbone)
     let size = backbone.spec.inputSize
     #expect(golden.input_size == size)
@@ -109,12 +119,13 @@ struct ResourceGolden: Decodable {
     #expect(Double(frame.max()!) == check.max)
     #expect(abs(frame.reduce(0.0) { $0 + Double($1) } - check.sum_float64_of_float32_values) < 1e-9)
 
-    let encoder = try FrameEncoder(backbone: backbone, checkpoint: TestWeights.url(backbone))
+    let encoder = try FrameEncoder(
+      backbone: backbone, checkpoint: TestWeights.url(backbone), threads: threads)
     #expect(encoder.inputSize == size)
     // The same layers as the reference, counted by its forward hooks.
     #expect(encoder.multiplyAddsPerFrame == golden.multiply_adds)
-    // Three copies: every worker runs a frame, and one runs two in a row on reused buffers;
-    // then one alone, which all workers split.
+    // Three copies, then one alone: whole on one worker with one thread, split across both
+    // with two.
     let batch = encoder.encode(frames: frame + frame + frame, count: 3, input: .normalized)
     let single = encoder.encode(frames: frame, count: 1, input: .normalized)
     for (index, encoding) in [(0, batch), (1, batch), (2, batch), (0, single)] {

@@ -101,17 +101,14 @@ struct BFloat16PointwiseTests {
   static func run(
     _ convolution: PointwiseConvolution, input: [Float], pixels: Int, activation: Activation
   ) -> [Float] {
-    var result = [Float](repeating: .nan, count: pixels * convolution.outputChannels)
-    input.withUnsafeBufferPointer { source in
-      result.withUnsafeMutableBufferPointer { target in
+    guarded(pixels * convolution.outputChannels) { target in
+      input.withUnsafeBufferPointer { source in
         convolution.apply(
           input: source.baseAddress!, pixels: pixels,
-          output: PixelLayout(
-            compact: target.baseAddress!, channels: convolution.outputChannels),
+          output: PixelLayout(compact: target, channels: convolution.outputChannels),
           activation: activation)
       }
     }
-    return result
   }
 }
 

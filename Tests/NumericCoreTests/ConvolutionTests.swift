@@ -26,17 +26,16 @@ import Testing
     let convolution = Convolution(
       weights: weights, bias: bias, inputChannels: inputs, outputChannels: outputs,
       kernelSize: k, stride: s)
-    var scratch = [Float](
-      repeating: 0, count: convolution.scratchCount(rows: rowsPerPass, outputWidth: outputWidth))
-    var result = [Float](repeating: .nan, count: outputHeight * outputWidth * outputs)
-    padded.values.withUnsafeBufferPointer { source in
-      result.withUnsafeMutableBufferPointer { target in
-        scratch.withUnsafeMutableBufferPointer { work in
+    let scratchCount = convolution.scratchCount(rows: rowsPerPass, outputWidth: outputWidth)
+    let result = guarded(outputHeight * outputWidth * outputs) { target in
+      // The scratch rows are guarded too.
+      _ = guarded(scratchCount) { scratch in
+        padded.values.withUnsafeBufferPointer { source in
           convolution.apply(
             input: source.baseAddress!, inputRowStride: padded.width * inputs,
             outputRows: 0..<outputHeight, outputWidth: outputWidth,
-            output: PixelLayout(compact: target.baseAddress!, channels: outputs),
-            activation: .relu6, scratch: work.baseAddress!, rowsPerPass: rowsPerPass)
+            output: PixelLayout(compact: target, channels: outputs), activation: .relu6,
+            scratch: scratch, rowsPerPass: rowsPerPass)
         }
       }
     }

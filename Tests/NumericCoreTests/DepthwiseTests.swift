@@ -41,16 +41,14 @@ import Testing
     let outputWidth = (padded.width - k) / s + 1
     let convolution = DepthwiseConvolution(
       weights: weights, bias: bias, channels: c, kernelSize: k, stride: s)
-    var result = [Float](repeating: .nan, count: outputHeight * outputWidth * c)
-    padded.values.withUnsafeBufferPointer { source in
-      result.withUnsafeMutableBufferPointer { target in
+    let result = guarded(outputHeight * outputWidth * c) { target in
+      padded.values.withUnsafeBufferPointer { source in
         // Two calls over halves of the rows, as two workers would split them.
         let middle = outputHeight / 2
         for rows in [0..<middle, middle..<outputHeight] {
           convolution.apply(
             input: source.baseAddress!, inputRowStride: padded.width * c, outputRows: rows,
-            outputWidth: outputWidth,
-            output: PixelLayout(compact: target.baseAddress!, channels: c),
+            outputWidth: outputWidth, output: PixelLayout(compact: target, channels: c),
             activation: .relu6)
         }
       }

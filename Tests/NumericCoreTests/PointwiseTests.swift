@@ -16,13 +16,11 @@ import Testing
     let bias = random.floats(outputs)
     let convolution = PointwiseConvolution(
       weights: weights, bias: bias, inputChannels: inputs, outputChannels: outputs)
-    var result = [Float](repeating: .nan, count: pixels * outputs)
-    input.withUnsafeBufferPointer { source in
-      result.withUnsafeMutableBufferPointer { target in
+    let result = guarded(pixels * outputs) { target in
+      input.withUnsafeBufferPointer { source in
         convolution.apply(
           input: source.baseAddress!, pixels: pixels,
-          output: PixelLayout(compact: target.baseAddress!, channels: outputs),
-          activation: activation)
+          output: PixelLayout(compact: target, channels: outputs), activation: activation)
       }
     }
     let expected = referenceConvolution(

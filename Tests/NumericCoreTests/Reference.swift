@@ -1,4 +1,5 @@
 import NumericCore
+import Testing
 
 /// Deterministic random numbers so failures reproduce.
 struct SplitMix64: RandomNumberGenerator {
@@ -78,6 +79,27 @@ func referenceConvolution(
   return output
 }
 
+/// Runs a kernel on an output of `count` floats (NaN until written) that sits between two runs
+/// of sentinel floats, records an issue when the kernel wrote a sentinel, and returns the output.
+/// Sixteen floats are one AVX-512 vector: a whole-vector tail written past the end lands here.
+func guarded(
+  _ count: Int, sourceLocation: SourceLocation = #_sourceLocation,
+  _ kernel: (UnsafeMutablePointer<Float>) -> Void
+) -> [Float] {
+  let (sentinel, margin): (Float, Int) = (-12345.5, 16)
+  var buffer =
+    [Float](repeating: sentinel, count: margin) + [Float](repeating: .nan, count: count)
+    + [Float](repeating: sentinel, count: margin)
+  buffer.withUnsafeMutableBufferPointer { kernel($0.baseAddress! + margin) }
+  #expect(
+    buffer.prefix(margin).allSatisfy { $0 == sentinel }, "wrote before its output",
+    sourceLocation: sourceLocation)
+  #expect(
+    buffer.suffix(margin).allSatisfy { $0 == sentinel }, "wrote past its output",
+    sourceLocation: sourceLocation)
+  return Array(buffer[margin..<(margin + count)])
+}
+
 /// The largest absolute difference; infinite when any value is NaN (e.g. never written).
 func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
   precondition(a.count == b.count, "compared arrays differ in length")
@@ -85,4 +107,14 @@ func maxDifference(_ a: [Float], _ b: [Float]) -> Float {
     let difference = abs(pair.0 - pair.1)
     return difference.isNaN ? .infinity : max(worst, difference)
   }
+}
+
+@Test func guardedOutputsCatchWritesOutsideThem() {
+  withKnownIssue { _ = guarded(4) { $0[4] = 0 } }
+  withKnownIssue { _ = guarded(4) { $0[-1] = 0 } }
+  #expect(
+    guarded(2) {
+      $0[0] = 1
+      $0[1] = 2
+    } == [1, 2])
 }

@@ -13,11 +13,13 @@ import VidiServer
 /// what it answers does not matter here, only that the server answers) and a short synthetic
 /// clip, written once per test run.
 enum Fixtures {
-  /// Emptied at the start of each run, so at most one run's files stay behind.
+  /// One folder per test run, so runs side by side do not wipe each other's files; removed when
+  /// the run exits.
   static let folder: URL = {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("vidi-serve-tests")
-    try? FileManager.default.removeItem(at: url)
+    let url = FileManager.default.temporaryDirectory
+      .appendingPathComponent("vidi-serve-tests-\(UUID().uuidString)")
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: Fixtures.folder) }
     return url
   }()
   static let classes = ["jump", "run", "wave"]
