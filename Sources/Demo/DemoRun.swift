@@ -121,7 +121,7 @@ public struct DemoRun: Sendable {
       let chosen = clips.filter { keep(metrics.classes[$0.trueLabel]) }
       guard !chosen.isEmpty else { return 0 }
       let correct = chosen.filter { clip in
-        PredictionWorkflow.ranking(clip.probabilities).first == clip.trueLabel
+        EvaluationMetrics.ranking(clip.probabilities).first == clip.trueLabel
       }
       return Double(correct.count) / Double(chosen.count)
     }

@@ -53,6 +53,13 @@ public struct SHA256: Sendable {
     finalize().map { String(format: "%02x", $0) }.joined()
   }
 
+  /// The 32-byte digest of `data`.
+  public static func digest<D: DataProtocol>(of data: D) -> [UInt8] {
+    var hasher = SHA256()
+    hasher.update(data)
+    return hasher.finalize()
+  }
+
   /// The hex digest of `data`.
   public static func hexDigest<D: DataProtocol>(of data: D) -> String {
     var hasher = SHA256()

@@ -31,7 +31,7 @@ extension FeatureEvaluation {
   public var predictions: [ClipPrediction] {
     let classes = metrics.classes
     return clips.map { clip in
-      let best = PredictionWorkflow.ranking(clip.probabilities)[0]
+      let best = EvaluationMetrics.ranking(clip.probabilities)[0]
       return ClipPrediction(
         video: clip.path, label: classes[clip.trueLabel], predicted: classes[best],
         probability: clip.probabilities[best])
@@ -74,7 +74,7 @@ public enum EvaluationWorkflow {
     for (index, clip) in originals.enumerated() {
       var item = EvaluatedClip(
         path: clip.path, trueLabel: labels[index], probabilities: probabilities[index])
-      if PredictionWorkflow.ranking(probabilities[index])[0] != labels[index] {
+      if EvaluationMetrics.ranking(probabilities[index])[0] != labels[index] {
         item.frameProbabilities = try model.timeline(features: clip.values, length: clip.length)
         item.frameIndices = Array(clip.frameIndices.prefix(clip.length))
       }

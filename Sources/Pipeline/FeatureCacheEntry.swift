@@ -129,11 +129,3 @@ enum FeatureCacheEntry {
     (0..<4).reduce(UInt32(0)) { $0 | UInt32(bytes[offset + $1]) << (8 * UInt32($1)) }
   }
 }
-
-extension SHA256 {
-  fileprivate static func digest<D: DataProtocol>(of data: D) -> [UInt8] {
-    var hasher = SHA256()
-    hasher.update(data)
-    return hasher.finalize()
-  }
-}

@@ -160,7 +160,8 @@ public enum PredictionWorkflow {
       let view = try model.predict(features: flipped.values, length: flipped.length)
       probabilities = zip(probabilities, view).map { ($0 + $1) / 2 }
     }
-    let ranked = Array(ranking(probabilities).prefix(max(topK ?? model.classes.count, 1)))
+    let ranked = Array(
+      EvaluationMetrics.ranking(probabilities).prefix(max(topK ?? model.classes.count, 1)))
     func labelled(_ values: [Float]) -> [LabelProbability] {
       ranked.map { LabelProbability(label: model.classes[$0], probability: values[$0]) }
     }
@@ -174,12 +175,5 @@ public enum PredictionWorkflow {
       }
     }
     return Prediction(video: clip.path, predictions: labelled(probabilities), timeline: frames)
-  }
-
-  /// Class indices from most to least probable; equal probabilities keep class order.
-  public static func ranking(_ probabilities: [Float]) -> [Int] {
-    probabilities.indices.sorted {
-      probabilities[$0] != probabilities[$1] ? probabilities[$0] > probabilities[$1] : $0 < $1
-    }
   }
 }

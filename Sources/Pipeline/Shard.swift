@@ -64,11 +64,3 @@ extension Shard: LosslessStringConvertible {
 
   public var description: String { "\(index)/\(count)" }
 }
-
-extension SHA256 {
-  fileprivate static func digest(of data: Data) -> [UInt8] {
-    var hasher = SHA256()
-    hasher.update(data)
-    return hasher.finalize()
-  }
-}

@@ -250,7 +250,7 @@ public struct EvaluationMetrics: Sendable, Hashable, Codable {
   }
 
   /// Class indices from most to least probable; equal probabilities keep class order.
-  static func ranking(_ probabilities: [Float]) -> [Int] {
+  public static func ranking(_ probabilities: [Float]) -> [Int] {
     probabilities.indices.sorted {
       probabilities[$0] != probabilities[$1]
         ? probabilities[$0] > probabilities[$1] : $0 < $1

@@ -22,6 +22,7 @@ import Testing
       hasher.update(bytes[split..<min(split + 37, bytes.count)])
     }
     #expect(hasher.hexDigest() == SHA256.hexDigest(of: bytes))
+    #expect(hasher.finalize() == SHA256.digest(of: bytes))
   }
 
   @Test func millionAs() {
