@@ -12,7 +12,7 @@ let package = Package(
     .library(
       name: "Vidi",
       targets: [
-        "Pipeline", "Reporting", "SequenceModels", "Backbones", "NumericCore", "VideoIO",
+        "Pipeline", "Reporting", "Demo", "SequenceModels", "Backbones", "NumericCore", "VideoIO",
       ]),
   ],
   dependencies: [
@@ -66,7 +66,7 @@ let package = Package(
     .target(
       name: "VidiServer",
       dependencies: [
-        "Pipeline", "VideoIO", "NumericCore", "Backbones", "SequenceModels", "Reporting",
+        "Pipeline", "NumericCore", "Backbones", "SequenceModels", "Reporting",
         .product(name: "Hummingbird", package: "hummingbird"),
         .product(name: "HummingbirdCore", package: "hummingbird"),
         .product(name: "Logging", package: "swift-log"),

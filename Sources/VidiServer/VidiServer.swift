@@ -17,7 +17,6 @@ import NIOCore
 import Pipeline
 import Reporting
 import SequenceModels
-import VideoIO
 
 /// A loaded model and its workers, ready to serve.
 public struct VidiServer: Sendable {

@@ -1,5 +1,4 @@
 import Demo
-import Pipeline
 import Testing
 
 @Suite struct DemoRendererTests {
