@@ -87,7 +87,8 @@ let package = Package(
       dependencies: ["Backbones", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
       resources: [.copy("Fixtures")]),
     .testTarget(name: "SequenceModelsTests", dependencies: ["SequenceModels"]),
-    .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+    .testTarget(
+      name: "PipelineTests", dependencies: ["Pipeline"], resources: [.copy("Fixtures")]),
     .testTarget(name: "VidiCLITests", dependencies: ["VidiCLI", "Pipeline"]),
     .testTarget(name: "VidiServerTests", dependencies: ["VidiServer", "Pipeline"]),
   ],
