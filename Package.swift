@@ -108,7 +108,8 @@ let package = Package(
         "Pipeline", "Reporting", "VideoIO", "NumericCore", "Backbones", "SequenceModels",
         // The rendered stick-figure clips are the extraction tests' real videos.
         "Demo",
-      ]),
+      ],
+      resources: [.copy("Fixtures")]),
     .testTarget(name: "DemoTests", dependencies: ["Demo", "Pipeline", "VideoIO", "Backbones"]),
     .testTarget(
       name: "VidiCLITests",

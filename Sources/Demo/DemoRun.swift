@@ -70,8 +70,8 @@ public struct DemoRun: Sendable {
     log("Extracting features: \(features.summary)")
     let extracted = try extractor.clipFeatures(index.clips, progress: progress)
     for failure in extracted.failures { log("\(failure.path): \(failure.reason) (skipped)") }
-    let train = extracted.clips.filter { $0.split == DatasetSplit.train.rawValue }
-    let test = extracted.clips.filter { $0.split == DatasetSplit.test.rawValue }
+    let train = extracted.clips.filter { $0.split == .train }
+    let test = extracted.clips.filter { $0.split == .test }
     // A stand-up clip: the frame-averaging baseline cannot tell it from sit-down.
     guard let example = test.first(where: { $0.label == DemoAction.standUp.rawValue }) ?? test.first
     else {

@@ -22,8 +22,8 @@ public struct ClipFeatures: Sendable, Equatable {
   public var path: String
   /// The class, when known (training and evaluation clips).
   public var label: String?
-  /// The dataset split, e.g. "train" or "test", when the layout names one.
-  public var split: String?
+  /// The dataset split, when known (dataset clips).
+  public var split: DatasetSplit?
   /// Clips sharing a group come from one source (actor, scene) and never straddle a split.
   public var group: String?
   public var view: FeatureView
@@ -42,7 +42,7 @@ public struct ClipFeatures: Sendable, Equatable {
   /// Features whose first `length` rows are real. Traps on inconsistent shapes, which are
   /// programming errors rather than bad input.
   public init(
-    path: String, label: String?, split: String? = nil, group: String? = nil,
+    path: String, label: String?, split: DatasetSplit? = nil, group: String? = nil,
     view: FeatureView = .original, frameCount: Int, dimension: Int, values: [Float],
     length: Int, frameIndices: [Int]
   ) {
@@ -65,7 +65,7 @@ public struct ClipFeatures: Sendable, Equatable {
   /// The features of a cache entry. Real rows are moved ahead of padding rows (keeping their
   /// order), so the mask becomes a prefix; an entry without a real row is an error.
   public init(
-    path: String, label: String?, split: String? = nil, group: String? = nil,
+    path: String, label: String?, split: DatasetSplit? = nil, group: String? = nil,
     view: FeatureView = .original, cached: CachedFeatures
   ) throws(ClipFeaturesError) {
     let length = cached.validFrameCount

@@ -4,61 +4,11 @@ import Reporting
 import SequenceModels
 import VideoIO
 
-extension FeatureOptions {
-  /// How features made with these options are described in a model, so that it is only ever
-  /// applied to features made the same way.
-  public var provenance: FeatureProvenance {
-    let spec = backbone.spec
-    return FeatureProvenance(
-      backbone: backbone.rawValue, backboneWeightsSHA256: spec.weights.checkpoint.sha256,
-      preprocessing: "centre square crop resized to \(cropSize)×\(cropSize), \(spec.normalization)",
-      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize,
-      precision: precision.rawValue)
-  }
-
-  /// The options that make features for `model`: the ones it was trained with, after checking
-  /// that `request` (the user's options) does not contradict them. A model without provenance
-  /// takes the request, with the defaults where it is silent.
-  public init(model: TrainedModel, modelPath: String, request: FeatureRequest) throws {
-    try request.check(against: model, modelPath: modelPath)
-    guard let provenance = model.provenance else {
-      let defaults = FeatureOptions()
-      self.init(
-        backbone: try Self.backbone(request.backbone ?? defaults.backbone.rawValue, modelPath),
-        frames: request.frameCount ?? defaults.frames,
-        sampling: try Self.sampling(request.sampling ?? defaults.sampling.rawValue, modelPath),
-        precision: request.precision)
-      return
-    }
-    // The precision is the request's whatever the model was trained with: features of every
-    // precision agree to cosine 0.999 (see `FeatureProvenance.precision`).
-    self.init(
-      backbone: try Self.backbone(provenance.backbone, modelPath),
-      frames: provenance.frameCount,
-      sampling: try Self.sampling(provenance.sampling, modelPath), precision: request.precision)
-    try model.checkProvenance(self.provenance, modelPath: modelPath)
-  }
-
-  private static func backbone(_ name: String, _ modelPath: String) throws -> BackboneID {
-    guard let backbone = BackboneID(rawValue: name) else {
-      throw WorkflowError.unknownSetting(modelPath: modelPath, setting: "backbone", value: name)
-    }
-    return backbone
-  }
-
-  private static func sampling(_ name: String, _ modelPath: String) throws -> SamplingMode {
-    guard let sampling = SamplingMode(rawValue: name) else {
-      throw WorkflowError.unknownSetting(modelPath: modelPath, setting: "sampling", value: name)
-    }
-    return sampling
-  }
-}
-
 extension ClipFeatures {
   /// The features of `view` extracted for a dataset clip, with its label, split and group.
   public init(clip: Clip, view: FeatureView, cached: CachedFeatures) throws(ClipFeaturesError) {
     try self.init(
-      path: clip.path, label: clip.label, split: clip.split.rawValue, group: clip.group,
+      path: clip.path, label: clip.label, split: clip.split, group: clip.group,
       view: view, cached: cached)
   }
 }

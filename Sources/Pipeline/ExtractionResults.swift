@@ -6,6 +6,8 @@ public struct ExtractedClip: Sendable {
   public let index: Int
   public let clip: Clip
   public let outcome: Outcome
+  /// Why a failed clip failed, for the single-video path, which throws it.
+  var cause: ExtractionError?
 
   public enum Outcome: Sendable {
     /// Features of every requested view; `computed` names the views encoded by this run, the

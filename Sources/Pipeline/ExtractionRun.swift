@@ -10,16 +10,17 @@ import VideoIO
 ///
 /// The decoder keys each clip, answers cache hits straight away and decodes misses into a
 /// buffer from the pool, waiting when none is free: that wait is what bounds memory. Each
-/// encoder runs its own backbone instance on one clip at a time, stores the features and gives
-/// the buffer back. The calling thread turns events into callbacks, so callers need no locks.
+/// encoder thread runs its own backbone instances on one clip at a time, stores the features
+/// and gives the buffer back; with fewer clips than backbone instances (one video to predict)
+/// a thread gets several, which share each clip's frames. The calling thread turns events into
+/// callbacks, so callers need no locks.
 final class ExtractionRun: @unchecked Sendable {
   private let clips: [Clip]
   private let views: [FeatureView]
   private let options: FeatureOptions
   private let cache: FeatureCache?
-  private let encoders: [FrameEncoder]
-  /// The verified checkpoint's digest, for the cache keys.
-  private let weightsSHA256: String
+  /// The backbone instances of each encoder thread.
+  private let encoderGroups: [[FrameEncoder]]
 
   private let buffers: BlockingQueue<FrameBatch>
   private let jobs: BlockingQueue<Job>
@@ -47,17 +48,19 @@ final class ExtractionRun: @unchecked Sendable {
 
   init(
     clips: [Clip], views: [FeatureView], options: FeatureOptions, cache: FeatureCache?,
-    encoders: [FrameEncoder], weightsSHA256: String
+    encoders: [FrameEncoder]
   ) {
     self.clips = clips
-    self.weightsSHA256 = weightsSHA256
     self.views = views
     self.options = options
     self.cache = cache
-    self.encoders = encoders
-    // One buffer per encoder plus one being decoded and one ready: the decoder stays a clip
-    // ahead without holding frames for the whole dataset.
-    let bufferCount = encoders.count + 2
+    let threads = max(1, min(encoders.count, clips.count))
+    encoderGroups = (0..<threads).map { thread in
+      stride(from: thread, to: encoders.count, by: threads).map { encoders[$0] }
+    }
+    // One buffer per encoder thread plus one being decoded and one ready: the decoder stays a
+    // clip ahead without holding frames for the whole dataset.
+    let bufferCount = threads + 2
     buffers = BlockingQueue(capacity: bufferCount)
     for _ in 0..<bufferCount {
       buffers.push(FrameBatch(size: options.cropSize, reservingFrames: options.frames))
@@ -72,8 +75,8 @@ final class ExtractionRun: @unchecked Sendable {
     let start = clock.now
     let threads = DispatchGroup()
     spawn(in: threads) { $0.decode() }
-    for encoder in encoders {
-      spawn(in: threads) { $0.encode(with: encoder) }
+    for group in encoderGroups {
+      spawn(in: threads) { $0.encode(with: group) }
     }
 
     var summary = ExtractionSummary(
@@ -153,7 +156,9 @@ final class ExtractionRun: @unchecked Sendable {
     do {
       found = try timed(\.lookup, &times) { () throws(FeatureCacheError) in try lookUp(clip) }
     } catch {
-      return report(failure: FeatureExtractor.failureReason(error), of: index, times: &times)
+      return report(
+        failure: FeatureExtractor.failureReason(error), cause: .cache(error), of: index,
+        times: &times)
     }
     let missing = views.filter { found.cached[$0] == nil }
     if missing.isEmpty {
@@ -171,7 +176,9 @@ final class ExtractionRun: @unchecked Sendable {
     } catch {
       buffers.push(batch)
       let keys = missing.compactMap { found.keys[$0] }
-      return report(failure: error.reason, of: index, recordingUnder: keys, times: &times)
+      return report(
+        failure: error.reason, cause: .video(error), of: index, recordingUnder: keys,
+        times: &times)
     }
     let job = Job(
       index: index, batch: batch, missing: missing, keys: found.keys, cached: found.cached,
@@ -182,8 +189,7 @@ final class ExtractionRun: @unchecked Sendable {
   private func lookUp(_ clip: Clip) throws(FeatureCacheError) -> Found {
     guard let cache else { return Found() }
     var found = Found()
-    found.keys = try FeatureExtractor.cacheKeys(
-      for: clip.url, options: options, views: views, weightsSHA256: weightsSHA256)
+    found.keys = try FeatureExtractor.cacheKeys(for: clip.url, options: options, views: views)
     for view in views {
       switch cache.lookup(found.keys[view]!) {
       case .hit(let features): found.cached[view] = features
@@ -197,7 +203,8 @@ final class ExtractionRun: @unchecked Sendable {
   /// Records a failed clip in the cache under `keys` and reports it. False when the run is over
   /// (the cache could not be written, or the run was cancelled).
   private func report(
-    failure reason: String, of index: Int, recordingUnder keys: [CacheKey] = [],
+    failure reason: String, cause: ExtractionError, of index: Int,
+    recordingUnder keys: [CacheKey] = [],
     times: inout ExtractionSummary.StageSeconds
   ) -> Bool {
     if let cache {
@@ -216,16 +223,17 @@ final class ExtractionRun: @unchecked Sendable {
         return false
       }
     }
-    let result = ExtractedClip(index: index, clip: clips[index], outcome: .failed(reason: reason))
+    var result = ExtractedClip(index: index, clip: clips[index], outcome: .failed(reason: reason))
+    result.cause = cause
     return events.push(.finished(result, corruptEntries: 0, framesEncoded: 0))
   }
 
   // MARK: Encoder threads
 
-  private func encode(with encoder: FrameEncoder) {
+  private func encode(with encoders: [FrameEncoder]) {
     var times = ExtractionSummary.StageSeconds()
     defer { addTimes(times) }
-    let clipEncoder = ClipEncoder(encoders: [encoder])
+    let clipEncoder = ClipEncoder(encoders: encoders)
     while let job = jobs.pop() {
       let computed = timed(\.encode, &times) {
         clipEncoder.features(of: job.batch, views: job.missing, frames: options.frames)

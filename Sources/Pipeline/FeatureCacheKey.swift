@@ -2,27 +2,26 @@ import Foundation
 import NumericCore
 
 /// Everything besides the clip's bytes that decides its features: change any of these and the
-/// cached features no longer apply.
+/// cached features no longer apply. Made only by `FeatureOptions.cacheSettings(view:)`; its
+/// JSON (in every entry's header) spells each field as its raw value.
 public struct ExtractionSettings: Hashable, Codable, Sendable {
-  /// The backbone's command-line id (`BackboneID.rawValue`).
-  public var backbone: String
+  public var backbone: BackboneID
   /// SHA-256 of the backbone's weights, hex.
   public var weightsSHA256: String
-  /// How frames are picked from the clip, e.g. "uniform" or "first".
-  public var sampling: String
+  public var sampling: SamplingMode
   /// How many frames are sampled.
   public var frameCount: Int
   /// The square crop, in pixels, fed to the backbone.
   public var cropSize: Int
-  /// Which augmented view of the frames was encoded, e.g. "original" or "flip".
-  public var view: String
-  /// The backbone's reduced number format, e.g. "bf16"; nil for float32, so float32 keys (and
-  /// entries written before precisions existed) stay what they were.
-  public var precision: String?
+  /// Which view of the frames was encoded.
+  public var view: FeatureView
+  /// The backbone's reduced number format; nil for float32, so float32 keys (and entries
+  /// written before precisions existed) stay what they were.
+  public var precision: Precision?
 
   public init(
-    backbone: String, weightsSHA256: String, sampling: String, frameCount: Int, cropSize: Int,
-    view: String = "original", precision: String? = nil
+    backbone: BackboneID, weightsSHA256: String, sampling: SamplingMode, frameCount: Int,
+    cropSize: Int, view: FeatureView = .original, precision: Precision? = nil
   ) {
     self.backbone = backbone
     self.weightsSHA256 = weightsSHA256
@@ -55,7 +54,7 @@ public struct CacheKey: Hashable, Codable, Sendable {
 
   /// The key of the clip at `url` under `settings`: its whole content is hashed (about a
   /// second per gigabyte, a small part of decoding it).
-  public init(clipAt url: URL, settings: ExtractionSettings) throws {
+  public init(clipAt url: URL, settings: ExtractionSettings) throws(FeatureCacheError) {
     do {
       let handle = try FileHandle(forReadingFrom: url)
       defer { try? handle.close() }
@@ -76,10 +75,10 @@ public struct CacheKey: Hashable, Codable, Sendable {
   public var identifier: String {
     let fields =
       [
-        "key-scheme-\(Self.scheme)", contentDigest, String(fileSize), settings.backbone,
-        settings.weightsSHA256, settings.sampling, String(settings.frameCount),
-        String(settings.cropSize), settings.view,
-      ] + (settings.precision.map { [$0] } ?? [])
+        "key-scheme-\(Self.scheme)", contentDigest, String(fileSize), settings.backbone.rawValue,
+        settings.weightsSHA256, settings.sampling.rawValue, String(settings.frameCount),
+        String(settings.cropSize), settings.view.rawValue,
+      ] + (settings.precision.map { [$0.rawValue] } ?? [])
     let canonical = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: ";")
     return SHA256.hexDigest(of: Data(canonical.utf8))
   }

@@ -28,8 +28,8 @@ public final class FeatureExtractor: Sendable {
   /// time on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
   let encoders: [FrameEncoder]
 
-  /// SHA-256 of the checkpoint the encoders were built from, hex: part of every cache key, so
-  /// features are only ever served for the weights that made them.
+  /// SHA-256 of the checkpoint the encoders were built from, hex: verified to be the pinned
+  /// digest the cache keys carry (`FeatureOptions.weightsSHA256`).
   public let weightsSHA256: String
 
   /// Loads the backbone from `models` (Vidi's model cache by default), after checking the
@@ -121,10 +121,7 @@ public final class FeatureExtractor: Sendable {
     receive: (ExtractedClip) -> Void = { _ in }
   ) throws(ExtractionError) -> ExtractionSummary {
     cache?.removeStaleTemporaryFiles()
-    let run = ExtractionRun(
-      clips: clips, views: Self.normalized(views), options: options, cache: cache,
-      encoders: encoders, weightsSHA256: weightsSHA256)
-    return try run.perform(progress: progress, receive: receive)
+    return try run(clips, views: views, cache: cache, progress: progress, receive: receive)
   }
 
   /// Extracts `views` of every clip and returns every outcome in input order. Holds all the
@@ -139,87 +136,54 @@ public final class FeatureExtractor: Sendable {
     return (outcomes.sorted { $0.index < $1.index }, summary)
   }
 
+  private func run(
+    _ clips: [Clip], views: [FeatureView], cache: FeatureCache?,
+    progress: (ExtractionProgress) -> Void = { _ in }, receive: (ExtractedClip) -> Void
+  ) throws(ExtractionError) -> ExtractionSummary {
+    let run = ExtractionRun(
+      clips: clips, views: Self.normalized(views), options: options, cache: cache,
+      encoders: encoders)
+    return try run.perform(progress: progress, receive: receive)
+  }
+
   // MARK: One video
 
-  /// The features of the video at `url` for each of `views`, using every thread for its
-  /// frames. With `useCache` (and a cache), cached views are read instead of computed and
-  /// computed ones are stored.
+  /// The features of the video at `url` for each of `views`, through the same run as a batch
+  /// (every thread works on its frames). With `useCache` (and a cache), cached views are read
+  /// instead of computed, computed ones are stored, and a failure is recorded.
+  ///
+  /// - Throws: `.video` when the video cannot be decoded, `.cache` when it cannot be read or
+  ///   the cache cannot be written.
   public func features(
     ofVideoAt url: URL, views: [FeatureView] = [.original], useCache: Bool = true
   ) throws(ExtractionError) -> [FeatureView: CachedFeatures] {
-    let views = Self.normalized(views)
-    let cache = useCache ? cache : nil
-    var found: [FeatureView: CachedFeatures] = [:]
-    var keys: [FeatureView: CacheKey] = [:]
-    if let cache {
-      do {
-        keys = try cacheKeys(for: url, views: views)
-      } catch {
-        throw .cache(error)
-      }
-      for view in views {
-        if case .hit(let features) = cache.lookup(keys[view]!) { found[view] = features }
-      }
+    let clip = Clip(url: url, path: url.path, label: "", split: .unassigned, group: nil)
+    var outcome: ExtractedClip.Outcome = .failed(reason: "not extracted")
+    var cause: ExtractionError?
+    _ = try run([clip], views: views, cache: useCache ? cache : nil) {
+      outcome = $0.outcome
+      cause = $0.cause
     }
-    let missing = views.filter { found[$0] == nil }
-    if missing.isEmpty { return found }
-
-    let batch: FrameBatch
-    do {
-      batch = try VideoReader(url: url).read(
-        options.frameSampling, size: options.cropSize, bestEffort: true)
-    } catch {
-      throw .video(error)
+    switch outcome {
+    case .features(let features, _): return features
+    case .failed(let reason):
+      throw cause ?? .cache(.unreadableClip(url, reason: reason))
     }
-    let computed = ClipEncoder(encoders: encoders).features(
-      of: batch, views: missing, frames: options.frames)
-    for (view, features) in computed {
-      found[view] = features
-      guard let cache, let key = keys[view] else { continue }
-      do {
-        try cache.store(features, for: key)
-      } catch let error as FeatureCacheError {
-        throw .cache(error)
-      } catch {
-        throw .cache(.cannotWrite(cache.entryURL(for: key), reason: "\(error)"))
-      }
-    }
-    return found
   }
 
   // MARK: Keys
 
-  /// The cache key of the clip at `url` for each view; the clip is read once.
-  func cacheKeys(for url: URL, views: [FeatureView]) throws(FeatureCacheError)
-    -> [FeatureView: CacheKey]
-  {
-    try Self.cacheKeys(for: url, options: options, views: views, weightsSHA256: weightsSHA256)
-  }
-
-  /// The keys of the clip at `url` for each view, for weights with digest `weightsSHA256` (by
-  /// default the pinned one, which every verified checkpoint has).
+  /// The keys of the clip at `url` for each view; the clip is read once.
   static func cacheKeys(
-    for url: URL, options: FeatureOptions, views: [FeatureView], weightsSHA256: String? = nil
+    for url: URL, options: FeatureOptions, views: [FeatureView]
   ) throws(FeatureCacheError) -> [FeatureView: CacheKey] {
     guard let first = views.first else { return [:] }
-    func settings(_ view: FeatureView) -> ExtractionSettings {
-      var settings = options.cacheSettings(view: view)
-      if let weightsSHA256 { settings.weightsSHA256 = weightsSHA256 }
-      return settings
-    }
-    let content: CacheKey
-    do {
-      content = try CacheKey(clipAt: url, settings: settings(first))
-    } catch let error as FeatureCacheError {
-      throw error
-    } catch {
-      throw .unreadableClip(url, reason: "\(error)")
-    }
+    let content = try CacheKey(clipAt: url, settings: options.cacheSettings(view: first))
     var keys: [FeatureView: CacheKey] = [:]
     for view in views {
       keys[view] = CacheKey(
         contentDigest: content.contentDigest, fileSize: content.fileSize,
-        settings: settings(view))
+        settings: options.cacheSettings(view: view))
     }
     return keys
   }

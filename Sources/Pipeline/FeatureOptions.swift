@@ -28,11 +28,18 @@ public enum FeatureView: String, Sendable, Hashable, Codable, CaseIterable, Comp
   public static func < (lhs: Self, rhs: Self) -> Bool {
     allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
   }
+
+  /// The views a run encodes: the frames as decoded, and mirrored too with `flip`.
+  public static func views(flip: Bool) -> [FeatureView] {
+    flip ? [.original, .flipped] : [.original]
+  }
 }
 
-/// What decides a clip's features besides its bytes and the view: the backbone, how many
-/// frames are sampled and how, and the backbone's number format. A trained model records these
-/// so prediction uses the same.
+/// What decides a clip's features besides its bytes and the view: the backbone (and with it
+/// the weights, crop and normalisation), how many frames are sampled and how, and the
+/// backbone's number format. The one typed value the pipeline handles: it makes the cache keys
+/// (`cacheSettings(view:)`) and a trained model's provenance (`provenance`), and is read back
+/// from a model by `init(model:modelPath:request:)`.
 public struct FeatureOptions: Sendable, Hashable, Codable {
   public var backbone: BackboneID
   /// Frames per clip; shorter clips are padded with masked rows up to this count.
@@ -56,17 +63,31 @@ public struct FeatureOptions: Sendable, Hashable, Codable {
   /// The square crop fed to the backbone: its input size.
   public var cropSize: Int { backbone.spec.inputSize }
 
+  /// SHA-256 of the backbone's weights: the pinned digest, which every checkpoint an extractor
+  /// loads is verified against.
+  public var weightsSHA256: String { backbone.spec.weights.checkpoint.sha256 }
+
   /// The frames VideoIO decodes for one clip.
   public var frameSampling: FrameSampling { sampling.frameSampling(frames: frames) }
 
-  /// The settings half of the cache key for `view`, with the weights' pinned digest; an
-  /// extractor puts in the digest of the checkpoint it verified (the same, unless the pin
-  /// changes), so no checkpoint is read here.
+  /// The settings half of the cache key for `view`.
   public func cacheSettings(view: FeatureView) -> ExtractionSettings {
     ExtractionSettings(
-      backbone: backbone.rawValue, weightsSHA256: backbone.spec.weights.checkpoint.sha256,
-      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize, view: view.rawValue,
-      precision: precision == .f32 ? nil : precision.rawValue)
+      backbone: backbone, weightsSHA256: weightsSHA256, sampling: sampling, frameCount: frames,
+      cropSize: cropSize, view: view, precision: precision == .f32 ? nil : precision)
+  }
+
+  /// How features made with these options are described in a model, so that it is only ever
+  /// applied to features made the same way.
+  public var provenance: FeatureProvenance {
+    let normalization = backbone.spec.normalization
+    func numbers(_ v: SIMD3<Float>) -> [Double] { [v.x, v.y, v.z].map(Double.init) }
+    return FeatureProvenance(
+      backbone: backbone.rawValue, backboneWeightsSHA256: weightsSHA256,
+      preprocessing: "centre square crop resized to \(cropSize)×\(cropSize), \(normalization)",
+      normalization: PixelNormalization(
+        mean: numbers(normalization.mean), std: numbers(normalization.std)),
+      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize, precision: precision)
   }
 
   /// One line for logs, e.g. `efficientnet-lite0, uniform 20 frames, 224×224, bf16`.

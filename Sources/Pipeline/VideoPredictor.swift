@@ -16,7 +16,8 @@ public struct VideoPredictor: Sendable {
   public let options: FeatureOptions
   public let extractor: FeatureExtractor
 
-  /// Checks `request` (the user's feature options) against `model` and loads the backbone.
+  /// Checks `request` (the user's feature options) and the backbone's provenance against
+  /// `model`, once for every video this predictor classifies, and loads the backbone.
   public init(
     model: TrainedModel, modelPath: String, request: FeatureRequest = FeatureRequest(),
     cache: FeatureCache?, threads: Int? = nil, models: ModelStore = ModelStore()
@@ -37,8 +38,7 @@ public struct VideoPredictor: Sendable {
     timeline: Bool = false
   ) throws -> Prediction {
     let path = name ?? url.path
-    let views: [FeatureView] = flip ? [.original, .flipped] : [.original]
-    let features = try extractor.features(ofVideoAt: url, views: views)
+    let features = try extractor.features(ofVideoAt: url, views: FeatureView.views(flip: flip))
     guard let original = features[.original] else { throw ClipFeaturesError.noFrames(path: path) }
     let clip = try ClipFeatures(path: path, label: nil, view: .original, cached: original)
     let flipped = try features[.flipped].map {
@@ -48,7 +48,7 @@ public struct VideoPredictor: Sendable {
     let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
     var prediction = try PredictionWorkflow.predict(
       model, modelPath: modelPath, clip: clip, flipped: flipped,
-      provenance: options.provenance, topK: topK, timeline: timeline, frameRate: frameRate)
+      provenance: nil, topK: topK, timeline: timeline, frameRate: frameRate)
     prediction.sampledFrames = FrameCoverage(original)
     return prediction
   }

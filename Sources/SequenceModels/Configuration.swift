@@ -1,4 +1,5 @@
 import Foundation
+import NumericCore
 
 /// The size and regularisation of a model.
 public struct ModelHyperparameters: Sendable, Codable, Equatable {
@@ -189,24 +190,28 @@ public struct TrainingConfig: Sendable, Codable, Equatable {
 }
 
 /// Where the features came from, so that a model is only applied to features made the same way.
-/// The pipeline fills it in; Vidi compares it field by field.
+/// The pipeline fills it in from its typed feature options; `checkProvenance` compares it.
 public struct FeatureProvenance: Sendable, Codable, Equatable {
   /// The frame encoder's id, e.g. "efficientnet-lite0".
   public var backbone: String
   /// SHA-256 of the encoder's weights, hex.
   public var backboneWeightsSHA256: String
-  /// How frames were prepared for the encoder (resize, crop, normalisation).
+  /// How frames were prepared for the encoder (resize, crop, normalisation), for people: the
+  /// check compares `normalization` and `cropSize` instead, so rewording it changes nothing.
   public var preprocessing: String
+  /// The per-channel normalisation of the encoder's input; nil in models written before it was
+  /// recorded as numbers, whose backbone and weights fix it.
+  public var normalization: PixelNormalization?
   /// How frames were chosen from a video, e.g. "uniform".
   public var sampling: String
   /// Frames per clip (the sequence length).
   public var frameCount: Int
   /// Side of the square crop fed to the encoder, in pixels.
   public var cropSize: Int
-  /// The encoder's number format, "f32" or "bf16"; nil (models written before it was
-  /// recorded) means "f32". Informational: features of either precision are within cosine
-  /// 0.999 of each other, so `checkProvenance` accepts features of any precision.
-  public var precision: String?
+  /// The encoder's number format; nil (models written before it was recorded) means f32.
+  /// Informational: features of either precision are within cosine 0.999 of each other, so
+  /// `checkProvenance` accepts features of any precision.
+  public var precision: Precision?
 
   /// The frame counts Vidi samples per clip: every frame of 17 s at 30 fps at most, since each
   /// frame in flight costs 0.6 MB at 224×224 and a model file must not be able to ask for a
@@ -214,17 +219,32 @@ public struct FeatureProvenance: Sendable, Codable, Equatable {
   public static let frameCountLimit = 1...512
 
   public init(
-    backbone: String, backboneWeightsSHA256: String, preprocessing: String, sampling: String,
-    frameCount: Int, cropSize: Int, precision: String? = nil
+    backbone: String, backboneWeightsSHA256: String, preprocessing: String,
+    normalization: PixelNormalization? = nil, sampling: String, frameCount: Int, cropSize: Int,
+    precision: Precision? = nil
   ) {
     self.backbone = backbone
     self.backboneWeightsSHA256 = backboneWeightsSHA256
     self.preprocessing = preprocessing
+    self.normalization = normalization
     self.sampling = sampling
     self.frameCount = frameCount
     self.cropSize = cropSize
     self.precision = precision
   }
+}
+
+/// `(x - mean[c]) / std[c]` on RGB values in 0...255, channels R, G, B.
+public struct PixelNormalization: Sendable, Codable, Equatable, CustomStringConvertible {
+  public var mean: [Double]
+  public var std: [Double]
+
+  public init(mean: [Double], std: [Double]) {
+    self.mean = mean
+    self.std = std
+  }
+
+  public var description: String { "mean \(mean), std \(std)" }
 }
 
 /// One epoch of training.

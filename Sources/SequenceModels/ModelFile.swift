@@ -221,21 +221,24 @@ extension TrainedModel {
   }
 
   /// Throws unless `features` were made the way this model's training features were (same
-  /// backbone, weights, preprocessing, sampling, frame count and crop). `modelPath` names the
-  /// model in the error. A model saved without provenance matches anything.
+  /// backbone, weights, normalisation, sampling, frame count and crop). `modelPath` names the
+  /// model in the error. A model saved without provenance matches anything, one saved without
+  /// the normalisation's numbers any normalisation (its backbone and weights fix it).
   public func checkProvenance(_ features: FeatureProvenance, modelPath: String) throws {
     guard let provenance else { return }
-    let fields: [(String, String, String)] = [
+    var fields: [(String, String, String)] = [
       ("backbone", provenance.backbone, features.backbone),
       (
         "backbone weights SHA-256", provenance.backboneWeightsSHA256,
         features.backboneWeightsSHA256
       ),
-      ("preprocessing", provenance.preprocessing, features.preprocessing),
       ("sampling", provenance.sampling, features.sampling),
       ("frame count", String(provenance.frameCount), String(features.frameCount)),
       ("crop size", String(provenance.cropSize), String(features.cropSize)),
     ]
+    if let model = provenance.normalization, let given = features.normalization, model != given {
+      fields.append(("normalisation", model.description, given.description))
+    }
     for (field, model, given) in fields where model != given {
       throw ModelFileError.provenanceMismatch(
         path: modelPath, field: field, model: model, features: given)

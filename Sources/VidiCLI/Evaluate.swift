@@ -42,36 +42,25 @@ struct Evaluate: ParsableCommand {
   @Flag(help: "Replace the Vidi report already at --report (nothing else is ever replaced).")
   var force = false
 
-  @Option(help: "Test-time augmentation: flip (average with the mirrored frames).")
-  var tta: Extract.Augmentation?
+  @OptionGroup var featureArguments: ModelFeatureArguments
 
-  @Option(help: "Feature cache folder (default: $VIDI_HOME/features, ~/.cache/vidi/features).")
-  var cache: String?
-
-  @Option(help: "Backbone (must be the model's own).")
-  var backbone: BackboneID?
-
-  @Option(parsing: .unconditional, help: "Frames sampled per clip (must be the model's own).")
-  var frames: Int?
-
-  @Option(help: "Frame sampling (must be the model's own).")
-  var sampling: SamplingMode?
-
-  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
-  var threads: Int?
-
-  @OptionGroup var precisionOption: PrecisionOption
+  @OptionGroup var extraction: ExtractionArguments
 
   @Flag(help: "Print the metrics as JSON.")
   var json = false
 
   enum SplitChoice: String, ExpressibleByArgument, CaseIterable {
     case train, test, unassigned, all
-  }
 
-  func validate() throws {
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
-    if let frames { try Console.checkFrames(frames) }
+    /// The dataset split chosen; nil for every clip.
+    var datasetSplit: DatasetSplit? {
+      switch self {
+      case .train: .train
+      case .test: .test
+      case .unassigned: .unassigned
+      case .all: nil
+      }
+    }
   }
 
   func run() throws {
@@ -82,7 +71,7 @@ struct Evaluate: ParsableCommand {
       Console.failure(mixUp)
       throw ExitCode.failure
     }
-    let precision = try precisionOption.resolved()
+    let precision = try extraction.precision()
     do {
       let reportTarget = report.map { OutputTarget(URL(fileURLWithPath: $0), kind: .report) }
       try reportTarget?.check(
@@ -90,22 +79,18 @@ struct Evaluate: ParsableCommand {
       let trained = try TrainedModel.load(from: URL(fileURLWithPath: model))
       let options = try FeatureOptions(
         model: trained, modelPath: model,
-        request: FeatureRequest(
-          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue,
-          precision: precision))
+        request: featureArguments.request(precision: precision))
       let index = try datasetArguments.index(dataset)
-      let clips =
-        split == .all ? index.clips : index.clips(in: DatasetSplit(rawValue: split.rawValue)!)
+      let clips = split.datasetSplit.map(index.clips(in:)) ?? index.clips
       guard !clips.isEmpty else {
         throw WorkflowError.noClips(dataset: index.root.path, part: "the \(split) split")
       }
       try EvaluationWorkflow.checkClasses(clips.map(\.label), model: trained, modelPath: model)
       let extractor = try FeatureExtractor(
-        options: options, cache: FeatureCache(directory: Console.cacheFolder(cache)),
-        threads: threads)
+        options: options, cache: extraction.featureCache, threads: extraction.threads)
       var display = ProgressDisplay()
       let features = try extractor.clipFeatures(
-        clips, views: tta == .flip ? [.original, .flipped] : [.original]
+        clips, views: FeatureView.views(flip: featureArguments.flip)
       ) { display.update($0) }
       for failure in features.failures {
         Console.failure("\(failure.path): \(failure.reason) (skipped)")
@@ -115,7 +100,7 @@ struct Evaluate: ParsableCommand {
       }
       var evaluation = try EvaluationWorkflow.evaluate(
         trained, modelPath: model, clips: features.clips, provenance: options.provenance,
-        dataset: index.root.path, threads: threads ?? extractor.threads)
+        dataset: index.root.path, threads: extraction.threads ?? extractor.threads)
       evaluation.metrics.addFrameTimes(
         frameRates: Self.frameRates(of: evaluation.metrics.misclassified.map(\.path), in: clips))
       if let report {

@@ -30,20 +30,9 @@ struct Extract: ParsableCommand {
 
   @OptionGroup var datasetArguments: DatasetArguments
 
-  @Option(help: "Backbone that encodes the frames.")
-  var backbone: BackboneID = .default
+  @OptionGroup var featureArguments: FeatureArguments
 
-  @Option(parsing: .unconditional, help: "Frames sampled per clip.")
-  var frames = 20
-
-  @Option(help: "How frames are sampled: uniform (over the whole clip) or first.")
-  var sampling: SamplingMode = .uniform
-
-  @Option(help: "Feature cache folder (default: $VIDI_HOME/features, ~/.cache/vidi/features).")
-  var cache: String?
-
-  @Option(help: "Also extract an augmented view: flip (frames mirrored left to right).")
-  var augment: Augmentation?
+  @OptionGroup var extraction: ExtractionArguments
 
   @Option(help: "Process only shard I of N (0 <= I < N), e.g. 2/8.")
   var shard: Shard?
@@ -54,22 +43,8 @@ struct Extract: ParsableCommand {
   @Flag(help: "Print the result as JSON.")
   var json = false
 
-  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
-  var threads: Int?
-
-  @OptionGroup var precisionOption: PrecisionOption
-
-  enum Augmentation: String, ExpressibleByArgument, CaseIterable {
-    case flip
-  }
-
-  func validate() throws {
-    try Console.checkFrames(frames)
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
-  }
-
   func run() throws {
-    let precision = try precisionOption.resolved()
+    let precision = try extraction.precision()
     do {
       let index = try datasetArguments.index(dataset)
       guard index.isUsable else { throw DatasetError.noClips(path: index.root.path) }
@@ -80,13 +55,8 @@ struct Extract: ParsableCommand {
         ClipFailure(path: $0.path, reason: $0.reason)
       }
       let setup = Setup(
-        options: FeatureOptions(
-          backbone: backbone, frames: frames, sampling: sampling,
-          precision: precision),
-        views: augment == .flip ? [.original, .flipped] : [.original],
-        cache: FeatureCache(
-          directory: cache.map { URL(fileURLWithPath: $0) } ?? FeatureCache.defaultDirectory()),
-        shard: shard, unusable: unusable)
+        options: featureArguments.options(precision: precision), views: featureArguments.views,
+        cache: extraction.featureCache, shard: shard, unusable: unusable)
       if status {
         try reportStatus(of: clips, setup)
       } else {
@@ -126,9 +96,9 @@ struct Extract: ParsableCommand {
       throw ExtractionError.cache(error)
     }
     let status = setup.cache.status(
-      of: clips, options: setup.options, views: setup.views, threads: threads)
+      of: clips, options: setup.options, views: setup.views, threads: extraction.threads)
     if json {
-      print(try PrettyJSON.string(StatusReport(status, setup)))
+      print(try PrettyJSON.string(StatusReport(status, setup), keys: .convertToSnakeCase))
       return
     }
     let failures = setup.unusable + status.failures
@@ -161,7 +131,7 @@ struct Extract: ParsableCommand {
 
   private func extract(_ clips: [Clip], _ setup: Setup) throws {
     let extractor = try FeatureExtractor(
-      options: setup.options, cache: setup.cache, threads: threads)
+      options: setup.options, cache: setup.cache, threads: extraction.threads)
     var display = ProgressDisplay()
     let summary: ExtractionSummary
     do {
@@ -174,7 +144,7 @@ struct Extract: ParsableCommand {
     for failure in failures { Console.failure("\(failure.path): \(failure.reason)") }
     for clip in summary.sparseClips { Console.failure("warning: \(clip.warning)") }
     if json {
-      print(try PrettyJSON.string(ExtractReport(summary, setup)))
+      print(try PrettyJSON.string(ExtractReport(summary, setup), keys: .convertToSnakeCase))
     } else {
       printSummary(summary, setup)
     }
@@ -233,18 +203,6 @@ struct Extract: ParsableCommand {
       stageSeconds = summary.stageSeconds
       settings = Settings(setup)
     }
-
-    private enum CodingKeys: String, CodingKey {
-      case total, extracted, cached, failed, failures
-      case recomputedCorruptEntries = "recomputed_corrupt_entries"
-      case sparseClips = "sparse_clips"
-      case framesEncoded = "frames_encoded"
-      case seconds
-      case clipsPerSecond = "clips_per_second"
-      case framesPerSecond = "frames_per_second"
-      case stageSeconds = "stage_seconds"
-      case settings
-    }
   }
 
   private struct Settings: Encodable {
@@ -265,14 +223,6 @@ struct Extract: ParsableCommand {
       views = setup.views.map(\.rawValue)
       shard = setup.shard?.description
     }
-
-    private enum CodingKeys: String, CodingKey {
-      case cache, backbone, frames, sampling
-      case cropSize = "crop_size"
-      case views, shard
-    }
   }
 }
-
-extension SamplingMode: ExpressibleByArgument {}
 extension Shard: ExpressibleByArgument {}

@@ -59,7 +59,7 @@ struct ModelsBench: ParsableCommand {
       throughput: throughput, precision: precision,
       gigaflops: throughput.gigaflops(multiplyAddsPerFrame: encoder.multiplyAddsPerFrame))
     if json {
-      print(try PrettyJSON.string(report))
+      print(try PrettyJSON.string(report, keys: .convertToSnakeCase))
     } else {
       print(
         String(
@@ -88,11 +88,6 @@ struct ModelsBench: ParsableCommand {
       threads = throughput.threads
       self.gigaflops = gigaflops
       calls = throughput.calls
-    }
-
-    private enum CodingKeys: String, CodingKey {
-      case backbone, precision, batch, threads, gigaflops, calls
-      case framesPerSecond = "frames_per_second"
     }
   }
 }

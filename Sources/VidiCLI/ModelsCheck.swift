@@ -52,7 +52,7 @@ struct ModelsCheck: ParsableCommand {
       precisions.map { Self.check(backbone, precision: $0, store: store) }
     }
     if json {
-      print(try PrettyJSON.string(["results": results]))
+      print(try PrettyJSON.string(["results": results], keys: .convertToSnakeCase))
     } else {
       results.forEach(Self.printText)
     }
@@ -142,17 +142,6 @@ struct ModelsCheck: ParsableCommand {
       minimumCosine = tolerance.cosine
       pass = false
       self.error = error
-    }
-
-    private enum CodingKeys: String, CodingKey {
-      case backbone, precision, cosine, tolerance, top5, pass, error
-      case maxAbsError = "max_abs_error"
-      case maxRelError = "max_rel_error"
-      case relativeTolerance = "relative_tolerance"
-      case minimumCosine = "minimum_cosine"
-      case referenceTop5 = "reference_top5"
-      case top5NearTie = "top5_near_tie"
-      case catTop5 = "cat_top5"
     }
   }
 }

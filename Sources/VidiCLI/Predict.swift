@@ -40,28 +40,12 @@ struct Predict: ParsableCommand {
   @Flag(help: "Add per-frame probabilities from the per-frame classifier.")
   var timeline = false
 
-  @Option(help: "Test-time augmentation: flip (average with the mirrored frames).")
-  var tta: Extract.Augmentation?
-
   @Option(help: "Write one row per video to this .csv or .jsonl (JSON Lines) file.")
   var output: String?
 
-  @Option(help: "Feature cache folder (default: $VIDI_HOME/features, ~/.cache/vidi/features).")
-  var cache: String?
+  @OptionGroup var featureArguments: ModelFeatureArguments
 
-  @Option(help: "Backbone (must be the model's own).")
-  var backbone: BackboneID?
-
-  @Option(parsing: .unconditional, help: "Frames sampled per video (must be the model's own).")
-  var frames: Int?
-
-  @Option(help: "Frame sampling (must be the model's own).")
-  var sampling: SamplingMode?
-
-  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
-  var threads: Int?
-
-  @OptionGroup var precisionOption: PrecisionOption
+  @OptionGroup var extraction: ExtractionArguments
 
   @Flag(
     help:
@@ -72,7 +56,6 @@ struct Predict: ParsableCommand {
   func validate() throws {
     guard !videos.isEmpty else { throw ValidationError("Give at least one video.") }
     guard topK >= 1 else { throw ValidationError("--top-k must be at least 1.") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
     if let output {
       do {
         _ = try PredictionFile.Format(path: output)
@@ -80,7 +63,6 @@ struct Predict: ParsableCommand {
         throw ValidationError("--output \(error)")
       }
     }
-    if let frames { try Console.checkFrames(frames) }
   }
 
   func run() throws {
@@ -90,14 +72,12 @@ struct Predict: ParsableCommand {
     }
     let predictor: VideoPredictor
     let file: PredictionFile?
-    let precision = try precisionOption.resolved()
+    let precision = try extraction.precision()
     do {
       predictor = try VideoPredictor(
         model: TrainedModel.load(from: URL(fileURLWithPath: model)), modelPath: model,
-        request: FeatureRequest(
-          backbone: backbone?.rawValue, frameCount: frames, sampling: sampling?.rawValue,
-          precision: precision),
-        cache: FeatureCache(directory: Console.cacheFolder(cache)), threads: threads)
+        request: featureArguments.request(precision: precision), cache: extraction.featureCache,
+        threads: extraction.threads)
       file = try output.map { path throws(PredictionFileError) in try PredictionFile(path: path) }
     } catch {
       Console.failure("\(error)")
@@ -155,7 +135,7 @@ struct Predict: ParsableCommand {
       do {
         result = BatchPrediction(
           try predictor.predict(
-            videoAt: video.url, name: video.name, flip: tta == .flip, topK: topK,
+            videoAt: video.url, name: video.name, flip: featureArguments.flip, topK: topK,
             timeline: timeline))
         if !quiet { print(result.prediction!.text) }
         if let warning = result.prediction?.warning { Console.failure("warning: \(warning)") }

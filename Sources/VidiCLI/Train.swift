@@ -87,35 +87,14 @@ struct Train: ParsableCommand {
   @Option(help: "Seed for weights, shuffling, dropout and the validation split.")
   var seed: UInt64 = 0
 
-  @Option(help: "Backbone that encodes the frames.")
-  var backbone: BackboneID = .default
+  @OptionGroup var featureArguments: FeatureArguments
 
-  @Option(parsing: .unconditional, help: "Frames sampled per clip.")
-  var frames = 20
-
-  @Option(help: "How frames are sampled: uniform (over the whole clip) or first.")
-  var sampling: SamplingMode = .uniform
-
-  @Option(help: "Feature cache folder (default: $VIDI_HOME/features, ~/.cache/vidi/features).")
-  var cache: String?
-
-  @Option(
-    help: """
-      Add augmented training views: flip (frames mirrored left to right). Only where mirroring \
-      keeps the class (not for e.g. clockwise vs counterclockwise).
-      """)
-  var augment: Extract.Augmentation?
-
-  @Option(parsing: .unconditional, help: "Cores to use (default: all).")
-  var threads: Int?
-
-  @OptionGroup var precisionOption: PrecisionOption
+  @OptionGroup var extraction: ExtractionArguments
 
   @Flag(help: "Print the result as JSON (progress goes to standard error).")
   var json = false
 
   func validate() throws {
-    try Console.checkFrames(frames)
     if let valFraction, !(0..<1).contains(valFraction) {
       throw ValidationError("--val-fraction must be at least 0 and below 1.")
     }
@@ -124,30 +103,27 @@ struct Train: ParsableCommand {
     if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1.") }
     if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1.") }
     if let learningRate, learningRate <= 0 { throw ValidationError("--lr must be positive.") }
-    if let threads, threads < 1 { throw ValidationError("--threads must be at least 1.") }
   }
 
   func run() throws {
-    let precision = try precisionOption.resolved()
+    let precision = try extraction.precision()
     do {
       let output = URL(fileURLWithPath: out)
       let target = OutputTarget(output, kind: .model)
-      let inputs = [URL(fileURLWithPath: dataset), Console.cacheFolder(cache)]
+      let inputs = [URL(fileURLWithPath: dataset), extraction.cacheFolder]
       try target.check(force: force, inputs: inputs)
       let index = try datasetArguments.index(dataset)
       let clips = index.trainingClips
       guard !clips.isEmpty else {
         throw WorkflowError.noClips(dataset: index.root.path, part: "the train split")
       }
-      let options = FeatureOptions(
-        backbone: backbone, frames: frames, sampling: sampling, precision: precision)
+      let options = featureArguments.options(precision: precision)
       let extractor = try FeatureExtractor(
-        options: options, cache: FeatureCache(directory: Console.cacheFolder(cache)),
-        threads: threads)
+        options: options, cache: extraction.featureCache, threads: extraction.threads)
       var display = ProgressDisplay()
-      let features = try extractor.clipFeatures(
-        clips, views: augment == .flip ? [.original, .flipped] : [.original]
-      ) { display.update($0) }
+      let features = try extractor.clipFeatures(clips, views: featureArguments.views) {
+        display.update($0)
+      }
       for failure in features.failures {
         Console.failure("\(failure.path): \(failure.reason) (skipped)")
       }
@@ -167,7 +143,7 @@ struct Train: ParsableCommand {
       if let note = set.validationNote { say("Validation share: " + note) }
       var trainingOptions = TrainingOptions(
         model: model, epochs: epochs, batchSize: batchSize, learningRate: learningRate,
-        validationFraction: valFraction ?? 0, seed: seed, threads: threads,
+        validationFraction: valFraction ?? 0, seed: seed, threads: extraction.threads,
         folds: valFraction == nil ? folds : nil)
       trainingOptions.penaltyC = penaltyC
       var progress = TrainingDisplay(verbose: verbose)
@@ -181,7 +157,10 @@ struct Train: ParsableCommand {
       try target.check(force: force, inputs: inputs)
       try trained.save(to: output)
       if json {
-        print(try PrettyJSON.string(TrainReport(trained, path: output.path, set: set, features)))
+        print(
+          try PrettyJSON.string(
+            TrainReport(trained, path: output.path, set: set, features),
+            keys: .convertToSnakeCase))
       } else {
         printSummary(trained, path: output.path)
       }
@@ -254,21 +233,10 @@ private struct TrainReport: Encodable {
     var seconds: Double
     var chosen: Bool
     var setting: String?
-    var accuracySD: Double?
-    var lossSD: Double?
+    var validationAccuracySD: Double?
+    var validationLossSD: Double?
     var foldAccuracies: [Double]?
     var foldLosses: [Double]?
-
-    enum CodingKeys: String, CodingKey {
-      case model, epochs, seconds, chosen, setting
-      case validationAccuracy = "validation_accuracy"
-      case validationLoss = "validation_loss"
-      case bestEpoch = "best_epoch"
-      case accuracySD = "validation_accuracy_sd"
-      case lossSD = "validation_loss_sd"
-      case foldAccuracies = "fold_accuracies"
-      case foldLosses = "fold_losses"
-    }
   }
 
   var model: String
@@ -316,28 +284,14 @@ private struct TrainReport: Encodable {
             model: $0.model.rawValue, validationAccuracy: $0.validationAccuracy,
             validationLoss: $0.validationLoss, bestEpoch: $0.bestEpoch, epochs: $0.epochs,
             seconds: $0.seconds, chosen: Train.isChosen($0, selection), setting: $0.setting,
-            accuracySD: $0.accuracySD, lossSD: $0.lossSD, foldAccuracies: $0.foldAccuracies,
+            validationAccuracySD: $0.accuracySD, validationLossSD: $0.lossSD,
+            foldAccuracies: $0.foldAccuracies,
             foldLosses: $0.foldLosses)
         }
       } ?? []
     selectionReason = trained.selection?.reason
     skipped = features.failures
     hasTimeline = trained.hasTimeline
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case model, type, classes, validation, epochs, candidates, skipped, refit
-    case validationShare = "validation_share"
-    case selectionRule = "selection_rule"
-    case chosenSetting = "chosen_setting"
-    case trainingClips = "training_clips"
-    case extraViews = "extra_views"
-    case validationClips = "validation_clips"
-    case bestEpoch = "best_epoch"
-    case validationAccuracy = "validation_accuracy"
-    case validationLoss = "validation_loss"
-    case selectionReason = "selection_reason"
-    case hasTimeline = "has_timeline"
   }
 }
 

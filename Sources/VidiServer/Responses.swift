@@ -18,13 +18,6 @@ struct ServedPrediction: Encodable, Sendable {
     /// Decoding, encoding frames and classifying (and thumbnails, when asked for).
     var predictMs: Double
     var totalMs: Double
-
-    enum CodingKeys: String, CodingKey {
-      case uploadMs = "upload_ms"
-      case queueMs = "queue_ms"
-      case predictMs = "predict_ms"
-      case totalMs = "total_ms"
-    }
   }
 
   enum CodingKeys: String, CodingKey {
@@ -65,11 +58,6 @@ struct ModelDescription: Encodable, Sendable {
     var mode: String
     var frames: Int
     var cropSize: Int
-
-    enum CodingKeys: String, CodingKey {
-      case mode, frames
-      case cropSize = "crop_size"
-    }
   }
 
   struct Training: Encodable, Sendable {
@@ -81,32 +69,12 @@ struct ModelDescription: Encodable, Sendable {
     var validationAccuracy: Double?
     var validationLoss: Double?
     var selectionReason: String?
-
-    enum CodingKeys: String, CodingKey {
-      case validation, epochs
-      case trainingClips = "training_clips"
-      case validationClips = "validation_clips"
-      case bestEpoch = "best_epoch"
-      case validationAccuracy = "validation_accuracy"
-      case validationLoss = "validation_loss"
-      case selectionReason = "selection_reason"
-    }
   }
 
   struct Server: Encodable, Sendable {
     var workers: Int
     var queue: Int
     var maxUploadBytes: Int
-
-    enum CodingKeys: String, CodingKey {
-      case workers, queue
-      case maxUploadBytes = "max_upload_bytes"
-    }
-  }
-
-  enum CodingKeys: String, CodingKey {
-    case name, type, classes, backbone, sampling, training, server
-    case hasTimeline = "has_timeline"
   }
 
   init(name: String, predictor: VideoPredictor, configuration: ServerConfiguration) {

@@ -235,7 +235,9 @@ public struct VidiServer: Sendable {
 
   static func json(_ status: HTTPResponse.Status, _ value: some Encodable) -> Response {
     do {
-      return response(status, contentType: "application/json", body: try PrettyJSON.encode(value))
+      return response(
+        status, contentType: "application/json",
+        body: try PrettyJSON.encode(value, keys: .convertToSnakeCase))
     } catch {
       return response(
         .internalServerError, contentType: "application/json",

@@ -8,7 +8,7 @@ import Testing
       frameCount: 3, dimension: 2, values: [1, 2, 0, 0, 5, 6], mask: [true, false, true],
       frameIndices: [0, 7, 14])
     let clip = try ClipFeatures(
-      path: "a/b.mp4", label: "Jump", split: "train", group: "g01", view: .flipped,
+      path: "a/b.mp4", label: "Jump", split: .train, group: "g01", view: .flipped,
       cached: cached)
     #expect(clip.length == 2)
     #expect(clip.values == [1, 2, 5, 6, 0, 0])

@@ -15,7 +15,7 @@ import Testing
 
   @Test func metricsMatchTheModelsOwnPredictions() throws {
     let model = try Self.model()
-    let test = SyntheticClips.orderTask(clipsPerClass: 10, seed: 5, split: "test")
+    let test = SyntheticClips.orderTask(clipsPerClass: 10, seed: 5, split: .test)
     let evaluation = try EvaluationWorkflow.evaluate(
       model, modelPath: "m.vidi", clips: test, provenance: SyntheticClips.provenance)
 
@@ -54,7 +54,7 @@ import Testing
   @Test func flippedViewsAreAveragedIn() throws {
     let model = try Self.model()
     let test = SyntheticClips.orderTask(
-      clipsPerClass: 3, seed: 6, split: "test", flippedViews: true)
+      clipsPerClass: 3, seed: 6, split: .test, flippedViews: true)
     let evaluation = try EvaluationWorkflow.evaluate(
       model, modelPath: "m.vidi", clips: test, provenance: nil)
     #expect(evaluation.usedFlippedViews)
@@ -69,7 +69,7 @@ import Testing
 
   @Test func aClassTheModelDoesNotKnowIsNamed() throws {
     let model = try Self.model()
-    var test = SyntheticClips.orderTask(clipsPerClass: 2, seed: 6, split: "test")
+    var test = SyntheticClips.orderTask(clipsPerClass: 2, seed: 6, split: .test)
     test[0].label = "sideways"
     test[1].label = "Jump"
     let error = WorkflowError.unknownClasses(
@@ -87,7 +87,7 @@ import Testing
     let model = try Self.model()
     var other = SyntheticClips.provenance
     other.frameCount = 16
-    let test = SyntheticClips.orderTask(clipsPerClass: 2, seed: 6, split: "test")
+    let test = SyntheticClips.orderTask(clipsPerClass: 2, seed: 6, split: .test)
     #expect {
       try EvaluationWorkflow.evaluate(model, modelPath: "m.vidi", clips: test, provenance: other)
     } throws: { error in
@@ -96,18 +96,6 @@ import Testing
     #expect(throws: (any Error).self) {
       try PredictionWorkflow.predict(model, modelPath: "m.vidi", clip: test[0], provenance: other)
     }
-
-    #expect(
-      throws: WorkflowError.conflictingOption(
-        modelPath: "m.vidi", option: "--backbone", model: "efficientnet-lite0",
-        requested: "mobilenet-v2")
-    ) {
-      try FeatureRequest(backbone: "mobilenet-v2", frameCount: 8).check(
-        against: model, modelPath: "m.vidi")
-    }
-    try FeatureRequest(backbone: "efficientnet-lite0", frameCount: 8, sampling: "uniform").check(
-      against: model, modelPath: "m.vidi")
-    try FeatureRequest().check(against: model, modelPath: "m.vidi")
   }
 
   @Test func anEmptySplitIsAnError() throws {

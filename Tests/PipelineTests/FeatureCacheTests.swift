@@ -9,8 +9,8 @@ import Testing
   var cache: FeatureCache { FeatureCache(directory: root.appendingPathComponent("features")) }
 
   static let settings = ExtractionSettings(
-    backbone: "efficientnet-lite0", weightsSHA256: String(repeating: "ab", count: 32),
-    sampling: "uniform", frameCount: 4, cropSize: 224)
+    backbone: .efficientnetLite0, weightsSHA256: String(repeating: "ab", count: 32),
+    sampling: .uniform, frameCount: 4, cropSize: 224)
 
   static func key(_ content: String = "clip", settings: ExtractionSettings = settings) -> CacheKey {
     CacheKey(
@@ -121,13 +121,13 @@ import Testing
     #expect(editedKey.identifier != a.identifier)
 
     var variants = [ExtractionSettings](repeating: Self.settings, count: 7)
-    variants[0].backbone = "mobilenet-v2"
+    variants[0].backbone = .mobilenetV2
     variants[1].weightsSHA256 = String(repeating: "cd", count: 32)
-    variants[2].sampling = "first"
+    variants[2].sampling = .first
     variants[3].frameCount = 8
     variants[4].cropSize = 160
-    variants[5].view = "flip"
-    variants[6].precision = "bf16"
+    variants[5].view = .flipped
+    variants[6].precision = .bf16
     let identifiers = Set(
       variants.map { CacheKey(contentDigest: a.contentDigest, fileSize: 5000, settings: $0) }
         .map(\.identifier) + [a.identifier])
@@ -141,7 +141,7 @@ import Testing
     #expect(options.cacheSettings(view: .original).precision == nil)
     var reduced = options
     reduced.precision = .bf16
-    #expect(reduced.cacheSettings(view: .original).precision == "bf16")
+    #expect(reduced.cacheSettings(view: .original).precision == .bf16)
     let encoded = try JSONEncoder().encode(Self.settings)
     #expect(!String(decoding: encoded, as: UTF8.self).contains("precision"))
     let old = Data(

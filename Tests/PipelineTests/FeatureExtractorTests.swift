@@ -312,6 +312,10 @@ import VideoIO
     }
     #expect(videoError.path == garbage.path)
     #expect(!error.description.contains("\n"))
+    // The single-video path is the batch's: the failure is recorded for `status`.
+    let clip = Clip(url: garbage, path: "garbage.avi", label: "", split: .unassigned, group: nil)
+    let status = fixture.cache.status(of: [clip], options: ExtractionFixture.options)
+    #expect(status.failures.map(\.path) == ["garbage.avi"])
   }
 
   @Test func thumbnailsShowTheSampledCrops() throws {

@@ -18,7 +18,7 @@ enum SyntheticClips {
   /// draw of the same frames).
   static func orderTask(
     clipsPerClass: Int, groups: Int = 6, noise: Float = 0.4, seed: UInt64,
-    split: String? = "train", flippedViews: Bool = false, grouped: Bool = true
+    split: DatasetSplit? = .train, flippedViews: Bool = false, grouped: Bool = true
   ) -> [ClipFeatures] {
     var prototypeGenerator = SeededGenerator(seed: 7)
     let prototypes = (0..<frames).map { _ in gaussians(dimension, &prototypeGenerator) }
@@ -28,7 +28,7 @@ enum SyntheticClips {
       ("backward", Array((0..<frames).reversed())), ("forward", Array(0..<frames)),
     ] {
       for index in 0..<clipsPerClass {
-        let path = "\(split ?? "all")/\(label)/clip\(index)-seed\(seed).mp4"
+        let path = "\(split?.rawValue ?? "all")/\(label)/clip\(index)-seed\(seed).mp4"
         let views: [FeatureView] = flippedViews ? [.original, .flipped] : [.original]
         for view in views {
           let values = order.flatMap { step in

@@ -51,7 +51,7 @@ import Testing
     try model.save(to: url)
     let loaded = try TrainedModel.load(from: url)
     #expect(loaded == model)
-    let test = SyntheticClips.orderTask(clipsPerClass: 10, seed: 7, split: "test")
+    let test = SyntheticClips.orderTask(clipsPerClass: 10, seed: 7, split: .test)
     let evaluation = try EvaluationWorkflow.evaluate(
       loaded, modelPath: url.path, clips: test, provenance: SyntheticClips.provenance)
     print("auto on the order task: test accuracy \(evaluation.metrics.accuracy)")

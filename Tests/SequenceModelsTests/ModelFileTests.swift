@@ -239,7 +239,7 @@ import Testing
   /// checked; models written before it was recorded decode without it.
   @Test func precisionIsRecordedButAnyIsAccepted() throws {
     var bf16 = Self.provenance
-    bf16.precision = "bf16"
+    bf16.precision = .bf16
     try Self.model(.meanPool).checkProvenance(bf16, modelPath: "m.vidi")
     let old = Data(
       #"{"backbone":"b","backboneWeightsSHA256":"ab","preprocessing":"p","sampling":"uniform","frameCount":8,"cropSize":224}"#

@@ -32,7 +32,7 @@ enum Fixtures {
     let clips = classes.flatMap { label in
       (0..<4).map { index in
         ClipFeatures(
-          path: "\(label)/\(index).mp4", label: label, split: "train", group: nil,
+          path: "\(label)/\(index).mp4", label: label, split: .train, group: nil,
           view: .original, frameCount: frames, dimension: dimension,
           values: (0..<(frames * dimension)).map { _ in
             Float.random(in: -1...1, using: &generator)
