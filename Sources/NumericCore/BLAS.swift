@@ -55,14 +55,36 @@ public enum BLAS {
       beta, c, blasInt(ldc))
   }
 
-  /// Sets how many threads the BLAS may use. Vidi runs its own threads over the work and
-  /// calls a single-threaded BLAS inside each, because two spinning thread pools on few cores
-  /// slow each other down badly.
+  /// Sets how many threads the BLAS may use, for the whole process and for good. Prefer
+  /// `withThreadCount(_:_:)`, which restores the previous count.
   public static func setThreadCount(_ count: Int) {
     #if !canImport(Accelerate)
       openblas_set_num_threads(Int32(count))
     #endif
   }
+
+  /// How many threads the BLAS may use now (1 where the count cannot be read).
+  public static var threadCount: Int {
+    #if canImport(Accelerate)
+      1
+    #else
+      Int(openblas_get_num_threads())
+    #endif
+  }
+
+  /// Runs `body` with the BLAS limited to `count` threads, then restores the count from before.
+  /// Vidi runs its own threads over the work and calls a single-threaded BLAS inside each,
+  /// because two spinning thread pools on few cores slow each other down badly; the caller's
+  /// own BLAS use afterwards must not stay single-threaded. Overlapping scopes (training on two
+  /// threads at once) restore the count when the last one ends.
+  public static func withThreadCount<Result>(_ count: Int, _ body: () throws -> Result) rethrows
+    -> Result
+  {
+    try threadCountScope.with(count, body)
+  }
+
+  static let threadCountScope = ScopedSetting(
+    read: { threadCount }, write: { setThreadCount($0) })
 
   @usableFromInline
   static func blasInt(_ value: Int) -> Int32 { Int32(value) }

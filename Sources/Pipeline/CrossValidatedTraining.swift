@@ -96,11 +96,12 @@ extension TrainingWorkflow {
 
   /// Scores every candidate and grid setting by k-fold cross-validation on `set.training`
   /// (stratified by class, group-disjoint), keeps the best by `crossValidationRule`, and
-  /// refits it on every training clip: that refit, carrying the scores, is the model.
+  /// refits it on every training clip: that refit, carrying the scores, is the model. A
+  /// setting whose training fails in any fold is reported through `onSkip` and left out.
   static func crossValidate(
     _ set: TrainingSet, folds requested: Int, provenance: FeatureProvenance?,
     options: TrainingOptions, onEpoch: (TrainingProgress) -> Void,
-    onScore: (CandidateScore) -> Void
+    onScore: (CandidateScore) -> Void, onSkip: (SkippedCandidate) -> Void
   ) throws -> TrainedModel {
     let kinds: [ModelKind]
     switch options.model {
@@ -117,28 +118,35 @@ extension TrainingWorkflow {
       k: requested, seed: options.seed)
     plan.grouped = set.hasGroups
 
-    var settings: [CandidateSetting] = []
-    var scores: [CandidateScore] = []
+    var results: [ScoredSetting] = []
+    var failures = CandidateFailures()
     for (index, kind) in kinds.enumerated() {
       for setting in options.settings(for: kind) {
         let stage = TrainingProgress.Stage.candidate(index: index + 1, count: kinds.count)
-        let score = try crossValidate(
-          setting, kind: kind, data: data, originals: originals, plan: plan
-        ) { record, fold in
-          onEpoch(
-            TrainingProgress(
-              model: kind, stage: stage, record: record,
-              epochs: setting.config.usesSolver ? 1 : setting.config.epochs,
-              setting: setting.label, fold: (fold, plan.folds.count)))
+        do {
+          let score = try crossValidate(
+            setting, kind: kind, data: data, originals: originals, plan: plan
+          ) { record, fold in
+            onEpoch(
+              TrainingProgress(
+                model: kind, stage: stage, record: record,
+                epochs: setting.config.usesSolver ? 1 : setting.config.epochs,
+                setting: setting.label, fold: (fold, plan.folds.count)))
+          }
+          results.append(ScoredSetting(setting: setting, score: score))
+          onScore(score)
+        } catch {
+          let name = setting.label.map { "\(kind.rawValue) (\($0))" } ?? kind.rawValue
+          onSkip(failures.record(name, error))
         }
-        settings.append(setting)
-        scores.append(score)
-        onScore(score)
       }
     }
+    guard !results.isEmpty else { throw failures.first! }
 
+    let scores = results.map(\.score)
     let winner = bestByCrossValidation(scores)
-    var config = settings[winner].config
+    let chosenSetting = results[winner].setting
+    var config = chosenSetting.config
     if !config.usesSolver {
       config.epochs = scores[winner].bestEpoch
       config.patience = nil
@@ -154,15 +162,16 @@ extension TrainingWorkflow {
       onEpoch(
         TrainingProgress(
           model: config.model, stage: .refit, record: record,
-          epochs: config.usesSolver ? 1 : config.epochs, setting: settings[winner].label))
+          epochs: config.usesSolver ? 1 : config.epochs, setting: chosenSetting.label))
     }
     var selection = ModelSelection(
       rule: crossValidationRule,
       validation: plan.description + (plan.note.map { " (\($0))" } ?? ""),
       candidates: scores, chosen: config.model,
       reason: crossValidationReason(scores, winner: winner))
-    selection.chosenSetting = settings[winner].label
+    selection.chosenSetting = chosenSetting.label
     selection.refit = refit
+    selection.skipped = failures.skipped
     let chosen = model.withSelection(selection)
     guard !chosen.hasFrameProbabilities else { return chosen }
     let frameConfig = options.config(for: .frameAverage)
@@ -187,7 +196,7 @@ extension TrainingWorkflow {
     let start = Date()
     var folds: [(accuracy: Double, loss: Double)] = []
     var bestEpochs: [Int] = []
-    var ran: [Int] = []
+    var histories: [[EpochRecord]] = []
     for (index, held) in plan.folds.enumerated() {
       let validation = data.subset(held.filter { $0 < originals })
       let model = try Trainer.train(
@@ -197,16 +206,24 @@ extension TrainingWorkflow {
       ) { onEpoch($0, index + 1) }
       guard let kept = model.training.keptRecord, let accuracy = kept.validationAccuracy,
         let loss = kept.validationLoss
-      else { throw WorkflowError.noCandidates }
+      else { throw WorkflowError.noValidationScore }
       folds.append((accuracy, loss))
       bestEpochs.append(model.training.bestEpoch)
-      ran.append(model.training.history.count)
+      histories.append(model.training.history)
     }
     let meanBest = Double(bestEpochs.reduce(0, +)) / Double(bestEpochs.count)
-    let meanRan = Double(ran.reduce(0, +)) / Double(ran.count)
-    return CandidateScore(
+    let meanRan = Double(histories.map(\.count).reduce(0, +)) / Double(histories.count)
+    var score = CandidateScore(
       model: kind, folds: folds, bestEpoch: max(1, Int(meanBest.rounded())),
       epochs: Int(meanRan.rounded()), seconds: Date().timeIntervalSince(start),
       setting: setting.label, hyperparameters: setting.config.hyperparameters)
+    score.history = EpochRecord.foldMeans(histories)
+    return score
+  }
+
+  /// A grid setting and its cross-validated score, kept together.
+  struct ScoredSetting {
+    var setting: CandidateSetting
+    var score: CandidateScore
   }
 }

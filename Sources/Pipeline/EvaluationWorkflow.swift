@@ -159,7 +159,8 @@ extension ReportInput {
             model: $0.name, validationAccuracy: $0.validationAccuracy,
             validationLoss: $0.validationLoss,
             isChosen: $0.model == selection.chosen && $0.setting == selection.chosenSetting,
-            accuracySD: $0.accuracySD, lossSD: $0.lossSD)
+            accuracySD: $0.accuracySD, lossSD: $0.lossSD,
+            history: ReportTrainingHistory($0.history ?? []))
         }
       } ?? [],
       selectionNote: selection.map {

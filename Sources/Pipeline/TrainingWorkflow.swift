@@ -160,78 +160,105 @@ public enum TrainingWorkflow {
 
   /// Trains on `set` as `options` say. `provenance` (how the features were made) is stored in
   /// the model and its frame classifier; `onEpoch` sees every epoch of every model trained,
-  /// `onScore` each candidate setting's score once it is known.
+  /// `onScore` each candidate setting's score once it is known, `onSkip` each candidate whose
+  /// training failed (it is left out of the selection; only when every candidate fails does
+  /// the first failure end the run).
   public static func train(
     _ set: TrainingSet, provenance: FeatureProvenance?, options: TrainingOptions,
     onEpoch: (TrainingProgress) -> Void = { _ in },
-    onScore: (CandidateScore) -> Void = { _ in }
+    onScore: (CandidateScore) -> Void = { _ in },
+    onSkip: (SkippedCandidate) -> Void = { _ in }
   ) throws -> TrainedModel {
     if let folds = options.folds {
       return try crossValidate(
         set, folds: folds, provenance: provenance, options: options, onEpoch: onEpoch,
-        onScore: onScore)
-    }
-    let kinds: [ModelKind]
-    switch options.model {
-    case .auto:
-      guard !options.candidates.isEmpty else { throw WorkflowError.noCandidates }
-      guard !set.validation.clips.isEmpty else {
-        throw WorkflowError.noValidationClips(dataset: set.dataset)
-      }
-      kinds = options.candidates
-    case .model(let kind):
-      kinds = [kind]
+        onScore: onScore, onSkip: onSkip)
     }
     let validation: ValidationSource =
       set.validation.clips.isEmpty
       ? .none : .dataset(set.validation, description: set.validationDescription)
-
-    var models: [TrainedModel] = []
-    var scores: [CandidateScore] = []
+    guard case .auto = options.model else {
+      return try trainNamed(
+        set, validation: validation, provenance: provenance, options: options, onEpoch: onEpoch)
+    }
+    guard !options.candidates.isEmpty else { throw WorkflowError.noCandidates }
+    guard !set.validation.clips.isEmpty else {
+      throw WorkflowError.noValidationClips(dataset: set.dataset)
+    }
+    let kinds = options.candidates
+    var results: [CandidateResult] = []
+    var failures = CandidateFailures()
     for (index, kind) in kinds.enumerated() {
       let config = options.config(for: kind)
       let start = Date()
-      let model = try Trainer.train(
-        set.training, validation: validation, config: config, provenance: provenance
-      ) { record in
-        onEpoch(
-          TrainingProgress(
-            model: kind, stage: .candidate(index: index + 1, count: kinds.count), record: record,
-            epochs: config.usesSolver ? 1 : config.epochs))
-      }
-      models.append(model)
-      if let score = score(model, seconds: Date().timeIntervalSince(start)) {
-        scores.append(score)
+      do {
+        let model = try Trainer.train(
+          set.training, validation: validation, config: config, provenance: provenance
+        ) { record in
+          onEpoch(
+            TrainingProgress(
+              model: kind, stage: .candidate(index: index + 1, count: kinds.count),
+              record: record, epochs: config.usesSolver ? 1 : config.epochs))
+        }
+        let score = try score(model, seconds: Date().timeIntervalSince(start))
+        results.append(CandidateResult(model: model, score: score))
+        onScore(score)
+      } catch {
+        onSkip(failures.record(kind.rawValue, error))
       }
     }
+    guard !results.isEmpty else { throw failures.first! }
 
-    var chosen = models[0]
-    if options.model == .auto {
-      let winner = best(scores)
-      chosen = models[winner].withSelection(
-        ModelSelection(
-          rule: selectionRule, validation: set.validationDescription, candidates: scores,
-          chosen: scores[winner].model, reason: reason(scores, winner: winner)))
-    }
+    let scores = results.map(\.score)
+    let winner = best(scores)
+    var selection = ModelSelection(
+      rule: selectionRule, validation: set.validationDescription, candidates: scores,
+      chosen: scores[winner].model, reason: reason(scores, winner: winner))
+    selection.skipped = failures.skipped
+    let chosen = results[winner].model.withSelection(selection)
     guard !chosen.hasFrameProbabilities else { return chosen }
     let frameClassifier =
-      try models.first(where: \.hasFrameProbabilities)
+      try results.map(\.model).first(where: \.hasFrameProbabilities)
       ?? trainFrameClassifier(
         set, validation: validation, provenance: provenance, options: options, onEpoch: onEpoch)
     return try chosen.withFrameClassifier(frameClassifier)
+  }
+
+  /// `--model KIND` on a single split: that model, with a frame classifier when it has no
+  /// timeline of its own.
+  private static func trainNamed(
+    _ set: TrainingSet, validation: ValidationSource, provenance: FeatureProvenance?,
+    options: TrainingOptions, onEpoch: (TrainingProgress) -> Void
+  ) throws -> TrainedModel {
+    guard case .model(let kind) = options.model else { preconditionFailure("a named model") }
+    let config = options.config(for: kind)
+    let model = try Trainer.train(
+      set.training, validation: validation, config: config, provenance: provenance
+    ) { record in
+      onEpoch(
+        TrainingProgress(
+          model: kind, stage: .candidate(index: 1, count: 1), record: record,
+          epochs: config.usesSolver ? 1 : config.epochs))
+    }
+    guard !model.hasFrameProbabilities else { return model }
+    return try model.withFrameClassifier(
+      trainFrameClassifier(
+        set, validation: validation, provenance: provenance, options: options, onEpoch: onEpoch))
   }
 
   /// Builds the training set from `clips` (all views of the training clips) and trains on it.
   public static func train(
     _ clips: [ClipFeatures], provenance: FeatureProvenance?, options: TrainingOptions,
     onEpoch: (TrainingProgress) -> Void = { _ in },
-    onScore: (CandidateScore) -> Void = { _ in }
+    onScore: (CandidateScore) -> Void = { _ in },
+    onSkip: (SkippedCandidate) -> Void = { _ in }
   ) throws -> TrainedModel {
     let set = try TrainingSet(
       clips: clips, validationFraction: options.folds == nil ? options.validationFraction : 0,
       seed: options.seed)
     return try train(
-      set, provenance: provenance, options: options, onEpoch: onEpoch, onScore: onScore)
+      set, provenance: provenance, options: options, onEpoch: onEpoch, onScore: onScore,
+      onSkip: onSkip)
   }
 
   /// Index of the best score: highest validation accuracy, then lowest validation loss, then
@@ -265,14 +292,16 @@ public enum TrainingWorkflow {
     }
   }
 
-  /// The validation scores of the weights `model` kept; nil when it had no validation.
-  private static func score(_ model: TrainedModel, seconds: Double) -> CandidateScore? {
+  /// The validation scores of the weights `model` kept, with its epoch history.
+  private static func score(_ model: TrainedModel, seconds: Double) throws -> CandidateScore {
     guard let kept = model.training.keptRecord,
       let accuracy = kept.validationAccuracy, let loss = kept.validationLoss
-    else { return nil }
-    return CandidateScore(
+    else { throw WorkflowError.noValidationScore }
+    var score = CandidateScore(
       model: model.kind, validationAccuracy: accuracy, validationLoss: loss,
       bestEpoch: kept.epoch, epochs: model.training.history.count, seconds: seconds)
+    score.history = model.training.history
+    return score
   }
 
   /// One sentence on why `scores[winner]` won.
@@ -302,6 +331,28 @@ public enum TrainingWorkflow {
     return
       tie + " and has the lower validation loss (\(significant(best.validationLoss)) vs "
       + "\(significant(scores[runnerUp].validationLoss)))"
+  }
+}
+
+/// A candidate trained during selection: its model and its score, kept together so that the
+/// winner's index can only ever name its own model.
+struct CandidateResult {
+  var model: TrainedModel
+  var score: CandidateScore
+}
+
+/// The candidates whose training failed during a selection, in order.
+struct CandidateFailures {
+  private(set) var skipped: [SkippedCandidate]?
+  /// The first failure, rethrown when no candidate could be trained.
+  private(set) var first: (any Error)?
+
+  /// Records that candidate `name` failed with `error`, returning the record.
+  mutating func record(_ name: String, _ error: any Error) -> SkippedCandidate {
+    let skip = SkippedCandidate(name: name, reason: "\(error)")
+    skipped = (skipped ?? []) + [skip]
+    if first == nil { first = error }
+    return skip
   }
 }
 

@@ -17,6 +17,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
   case noValidationClips(dataset: String)
   /// `--model auto` with an empty candidate list.
   case noCandidates
+  /// A candidate's kept weights have no finite validation score.
+  case noValidationScore
   /// A model names a backbone or sampling this Vidi does not know.
   case unknownSetting(modelPath: String, setting: String, value: String)
 
@@ -41,6 +43,8 @@ public enum WorkflowError: Error, Equatable, CustomStringConvertible {
         + "raise --val-fraction or name a model with --model"
     case .noCandidates:
       "model selection: no candidate models to train"
+    case .noValidationScore:
+      "model selection: the validation loss was never finite"
     case .unknownSetting(let modelPath, let setting, let value):
       "\(modelPath): the model's features use \(setting) \"\(value)\", which this Vidi does not know"
     }

@@ -21,6 +21,7 @@ public enum HTMLReport {
     let sections = [
       summarySection(input),
       curvesSection(input.history),
+      candidateCurvesSection(input.candidates),
       selectionSection(input.candidates, note: input.selectionNote),
       confusionSection(input.metrics),
       perClassSection(input.metrics),
@@ -128,6 +129,32 @@ public enum HTMLReport {
           dashed: true),
       ], percent: true, kept: history.keptEpoch)
     return section("curves", "Training curves", "<div class=\"charts\">\(loss)\(accuracy)</div>")
+  }
+
+  /// Every candidate's validation curves on one axis as long as the longest run, so the
+  /// candidates compare at a glance; empty when no candidate recorded its epochs.
+  static func candidateCurvesSection(_ candidates: [ReportCandidate]) -> String {
+    let curves = candidates.filter { !$0.history.validationLoss.isEmpty }
+    guard !curves.isEmpty else { return "" }
+    func series(_ values: KeyPath<ReportTrainingHistory, [Double]>) -> [ReportLineSeries] {
+      curves.enumerated().map { index, candidate in
+        ReportLineSeries(
+          name: candidate.model + (candidate.isChosen ? " (chosen)" : ""),
+          values: candidate.history[keyPath: values],
+          color: ReportCharts.candidateColors[index % ReportCharts.candidateColors.count],
+          dashed: !candidate.isChosen)
+      }
+    }
+    let loss = ReportCharts.lineChart(
+      title: "Validation loss by candidate", series: series(\.validationLoss), percent: false)
+    let accuracy = ReportCharts.lineChart(
+      title: "Validation accuracy by candidate", series: series(\.validationAccuracy),
+      percent: true)
+    return section(
+      "candidate-curves", "Candidates' training curves",
+      "<p class=\"note\">Under cross-validation each epoch is the mean over the folds that ran "
+        + "it; a model fitted by a solver shows one point.</p>"
+        + "<div class=\"charts\">\(loss)\(accuracy)</div>")
   }
 
   static func selectionSection(_ candidates: [ReportCandidate], note: String?) -> String {

@@ -15,6 +15,11 @@ enum ReportCharts {
 
   static let trainColor = "#1f77b4"
   static let validationColor = "#e6550d"
+  /// One colour per candidate on the selection charts (Tableau 10), repeating past ten.
+  static let candidateColors = [
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
+    "#9c755f", "#bab0ac",
+  ]
   static let metricColors = [("precision", "#4c78a8"), ("recall", "#f58518"), ("F1", "#54a24b")]
   /// Widest chart that fits the report's content column without scrolling.
   static let pageWidth = 1150.0
@@ -29,8 +34,10 @@ enum ReportCharts {
     title: String, series: [ReportLineSeries], percent: Bool, kept: Int? = nil
   ) -> String {
     let width = 560.0
-    let height = 300.0
-    let (left, right, top, bottom) = (58.0, 16.0, 44.0, 44.0)
+    // Past three lines the legend leaves the title's row for rows of two under the chart.
+    let legendRows = series.count > 3 ? (series.count + 1) / 2 : 0
+    let height = 300.0 + Double(legendRows) * 18
+    let (left, right, top, bottom) = (58.0, 16.0, 44.0, 44.0 + Double(legendRows) * 18)
     let plotWidth = width - left - right
     let plotHeight = height - top - bottom
     let epochs = series.map(\.values.count).max() ?? 0
@@ -75,7 +82,8 @@ enum ReportCharts {
     svg += line(
       x1: left, y1: top + plotHeight, x2: left + plotWidth, y2: top + plotHeight, color: "#888")
     svg += text(
-      logarithmic ? "epoch (logarithmic axis)" : "epoch", x: left + plotWidth / 2, y: height - 6,
+      logarithmic ? "epoch (logarithmic axis)" : "epoch", x: left + plotWidth / 2,
+      y: top + plotHeight + 38,
       size: 12, anchor: "middle", color: "#333")
     if let kept, (1...epochs).contains(kept) {
       svg +=
@@ -107,8 +115,17 @@ enum ReportCharts {
       }
     }
 
+    for (index, s) in series.enumerated() where legendRows > 0 {
+      let (legendX, legendY) = (
+        left + Double(index % 2) * 250, top + plotHeight + 58 + Double(index / 2) * 18
+      )
+      let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""
+      svg +=
+        "<line x1=\"\(M.coordinate(legendX))\" y1=\"\(M.coordinate(legendY - 4))\" x2=\"\(M.coordinate(legendX + 22))\" y2=\"\(M.coordinate(legendY - 4))\" stroke=\"\(s.color)\" stroke-width=\"2\"\(dash)/>"
+      svg += text(s.name, x: legendX + 26, y: legendY, size: 11, color: "#333")
+    }
     var legendX = left + plotWidth
-    for s in series.reversed() where !s.values.isEmpty {
+    for s in series.reversed() where !s.values.isEmpty && legendRows == 0 {
       let labelWidth = Double(s.name.count) * 6.5
       legendX -= labelWidth + 30
       let dash = s.dashed ? " stroke-dasharray=\"6 4\"" : ""

@@ -98,10 +98,13 @@ public struct ReportCandidate: Sendable, Hashable {
   /// Standard deviations over cross-validation folds; nil for a single validation split.
   public var accuracySD: Double?
   public var lossSD: Double?
+  /// Its per-epoch curves (under cross-validation, means over the folds); empty when unknown.
+  public var history: ReportTrainingHistory
 
   public init(
     model: String, validationAccuracy: Double, validationLoss: Double?, isChosen: Bool,
-    accuracySD: Double? = nil, lossSD: Double? = nil
+    accuracySD: Double? = nil, lossSD: Double? = nil,
+    history: ReportTrainingHistory = ReportTrainingHistory()
   ) {
     self.model = model
     self.validationAccuracy = validationAccuracy
@@ -109,6 +112,7 @@ public struct ReportCandidate: Sendable, Hashable {
     self.isChosen = isChosen
     self.accuracySD = accuracySD
     self.lossSD = lossSD
+    self.history = history
   }
 }
 

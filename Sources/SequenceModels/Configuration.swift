@@ -260,6 +260,18 @@ public struct EpochRecord: Sendable, Codable, Equatable {
   public var validationLoss: Double?
   public var validationAccuracy: Double?
   public var seconds: Double
+
+  public init(
+    epoch: Int, loss: Double, accuracy: Double, validationLoss: Double? = nil,
+    validationAccuracy: Double? = nil, seconds: Double
+  ) {
+    self.epoch = epoch
+    self.loss = loss
+    self.accuracy = accuracy
+    self.validationLoss = validationLoss
+    self.validationAccuracy = validationAccuracy
+    self.seconds = seconds
+  }
 }
 
 /// What a model was trained on.

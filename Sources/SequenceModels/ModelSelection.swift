@@ -23,6 +23,10 @@ public struct CandidateScore: Sendable, Codable, Equatable {
   /// Each fold's accuracy and log loss, in fold order.
   public var foldAccuracies: [Double]?
   public var foldLosses: [Double]?
+  /// Its training curves, one record per epoch: on a single split the run that was scored;
+  /// under cross-validation each epoch's mean over the folds that ran it. Nil in files from
+  /// before it was recorded.
+  public var history: [EpochRecord]?
 
   public init(
     model: ModelKind, validationAccuracy: Double, validationLoss: Double, bestEpoch: Int,
@@ -63,6 +67,25 @@ public struct CandidateScore: Sendable, Codable, Equatable {
   }
 }
 
+extension EpochRecord {
+  /// Each epoch's mean over the folds that ran it (early stopping ends folds at different
+  /// epochs); the validation means only over the folds with validation scores.
+  public static func foldMeans(_ folds: [[EpochRecord]]) -> [EpochRecord] {
+    let epochs = folds.map(\.count).max() ?? 0
+    return (0..<epochs).map { index in
+      let records = folds.filter { $0.count > index }.map { $0[index] }
+      let validationLosses = records.compactMap(\.validationLoss)
+      let validationAccuracies = records.compactMap(\.validationAccuracy)
+      return EpochRecord(
+        epoch: index + 1, loss: mean(records.map(\.loss)),
+        accuracy: mean(records.map(\.accuracy)),
+        validationLoss: validationLosses.isEmpty ? nil : mean(validationLosses),
+        validationAccuracy: validationAccuracies.isEmpty ? nil : mean(validationAccuracies),
+        seconds: mean(records.map(\.seconds)))
+    }
+  }
+}
+
 func mean(_ values: [Double]) -> Double {
   values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count)
 }
@@ -72,6 +95,20 @@ func standardDeviation(_ values: [Double]) -> Double {
   guard values.count > 1 else { return 0 }
   let m = mean(values)
   return (values.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(values.count - 1)).squareRoot()
+}
+
+/// A candidate setting whose training failed (its loss diverged, or it threw): it is reported
+/// and left out, and the selection goes on with the others.
+public struct SkippedCandidate: Sendable, Codable, Equatable {
+  /// The model and its setting, as in `CandidateScore.name`, e.g. "gru (hidden 64)".
+  public var name: String
+  /// One line: why it failed.
+  public var reason: String
+
+  public init(name: String, reason: String) {
+    self.name = name
+    self.reason = reason
+  }
 }
 
 /// How a model was chosen among candidates trained on the same data, kept in the model file so
@@ -91,6 +128,9 @@ public struct ModelSelection: Sendable, Codable, Equatable {
   /// Under cross-validation, how the saved model was made from the chosen candidate, e.g.
   /// "refit on all 285 training clips for 23 epochs".
   public var refit: String?
+  /// The candidates that could not be trained (e.g. their loss diverged) and were left out of
+  /// the comparison; nil when none was (and in files from before it was recorded).
+  public var skipped: [SkippedCandidate]?
 
   public init(
     rule: String, validation: String, candidates: [CandidateScore], chosen: ModelKind,

@@ -68,13 +68,15 @@ public struct TrainedModel: Sendable, Equatable {
   /// `threads` threads.
   public func predict(_ clips: [SequenceClip], threads: Int = 1) throws -> [[Float]] {
     try check(clips)
-    if threads > 1 { BLAS.setThreadCount(1) }
     let workers = (0..<max(threads, 1)).map { _ in
       Worker(architecture: architecture, classes: classes.count)
     }
-    return Trainer.predict(
-      clips, parameters: parameters, workers: workers, standardizer: standardizer,
-      batchSize: 64)
+    let run = {
+      Trainer.predict(
+        clips, parameters: parameters, workers: workers, standardizer: standardizer,
+        batchSize: 64)
+    }
+    return threads > 1 ? BLAS.withThreadCount(1, run) : run()
   }
 
   /// Each valid frame's class probabilities, for a prediction timeline; the clip's prediction

@@ -12,7 +12,7 @@ public enum Trainer {
   /// mean and std, which the model keeps. `onEpoch` sees each epoch's record as it ends.
   ///
   /// With more than one thread, each thread takes a slice of every batch and calls the BLAS
-  /// single-threaded (this sets the BLAS thread count to 1).
+  /// single-threaded (the BLAS thread count is 1 while it trains, and restored afterwards).
   public static func train(
     _ dataset: SequenceDataset,
     validation: ValidationSource = .fraction(0.2),
@@ -32,11 +32,27 @@ public enum Trainer {
         training, held: held, validationDescription: validationDescription, config: config,
         provenance: provenance, onEpoch: onEpoch)
     }
+    guard config.threads > 1 else {
+      return try descend(
+        training, held: held, validationDescription: validationDescription, config: config,
+        provenance: provenance, onEpoch: onEpoch)
+    }
+    return try BLAS.withThreadCount(1) {
+      try descend(
+        training, held: held, validationDescription: validationDescription, config: config,
+        provenance: provenance, onEpoch: onEpoch)
+    }
+  }
+
+  /// Minibatch Adam over epochs with early stopping on `held`, as `train` describes.
+  private static func descend(
+    _ training: SequenceDataset, held: SequenceDataset, validationDescription: String,
+    config: TrainingConfig, provenance: FeatureProvenance?, onEpoch: (EpochRecord) -> Void
+  ) throws -> TrainedModel {
     let standardizer = Standardizer(fitting: training)
-    let classes = dataset.classes.count
+    let classes = training.classes.count
     let architecture = config.architecture(
-      inputWidth: dataset.featureDimension, classes: classes)
-    if config.threads > 1 { BLAS.setThreadCount(1) }
+      inputWidth: training.featureDimension, classes: classes)
     let workers = (0..<config.threads).map { _ in
       Worker(architecture: architecture, classes: classes)
     }
@@ -125,7 +141,7 @@ public enum Trainer {
         trainingClipsPerClass: training.classCounts, validationClipsPerClass: held.classCounts,
         framesPerClip: training.maximumFrames, validation: validationDescription))
     return TrainedModel(
-      classes: dataset.classes, featureDimension: dataset.featureDimension,
+      classes: training.classes, featureDimension: training.featureDimension,
       standardizer: standardizer, parameters: best.parameters, training: summary,
       provenance: provenance)
   }

@@ -150,7 +150,8 @@ struct Train: ParsableCommand {
       let start = Date()
       let trained = try TrainingWorkflow.train(
         set, provenance: options.provenance, options: trainingOptions,
-        onEpoch: { progress.epoch($0) }, onScore: { progress.score($0) })
+        onEpoch: { progress.epoch($0) }, onScore: { progress.score($0) },
+        onSkip: { progress.skipped($0) })
       progress.clear()
       say(String(format: "Trained in %.1f s", Date().timeIntervalSince(start)))
       // Training can take hours: whatever appeared at --out meanwhile is judged again.
@@ -181,6 +182,9 @@ struct Train: ParsableCommand {
       print("Rule: \(selection.rule)")
       for (line, candidate) in zip(Self.candidateLines(selection), selection.candidates) {
         print(line + (Self.isChosen(candidate, selection) ? "  <- chosen" : ""))
+      }
+      for skipped in selection.skipped ?? [] {
+        print("  \(skipped.name)  skipped: \(skipped.reason)")
       }
       print(selection.reason)
       if let refit = selection.refit { print("Saved model: \(refit)") }
@@ -257,6 +261,7 @@ private struct TrainReport: Encodable {
   var candidates: [Candidate]
   var selectionReason: String?
   var skipped: [ClipFailure]
+  var skippedCandidates: [SkippedCandidate]
   var hasTimeline: Bool
 
   init(_ trained: TrainedModel, path: String, set: TrainingSet, _ features: DatasetFeatures) {
@@ -291,6 +296,7 @@ private struct TrainReport: Encodable {
       } ?? []
     selectionReason = trained.selection?.reason
     skipped = features.failures
+    skippedCandidates = trained.selection?.skipped ?? []
     hasTimeline = trained.hasTimeline
   }
 }

@@ -53,10 +53,17 @@ struct TrainingDisplay {
     }
   }
 
-  /// A candidate setting's cross-validated score: replaces its in-place line.
+  /// A candidate setting's score: replaces its in-place line.
   mutating func score(_ score: CandidateScore) {
     clear()
     write(ProgressDisplay.fit(Self.summary(score), columns: isTerminal ? columns : .max) + "\n")
+  }
+
+  /// A candidate setting whose training failed: one line that stays, naming it and why.
+  mutating func skipped(_ candidate: SkippedCandidate) {
+    clear()
+    write(
+      ProgressDisplay.fit(Self.skipLine(candidate), columns: isTerminal ? columns : .max) + "\n")
   }
 
   /// Ends an in-place line, so later output starts on a clean line.
@@ -93,6 +100,11 @@ struct TrainingDisplay {
     text += String(format: "  log loss %.3f", score.validationLoss)
     if let sd = score.lossSD { text += String(format: " ± %.3f", sd) }
     return text + String(format: "  %.1f s", score.seconds)
+  }
+
+  /// E.g. "gru (hidden 64): skipped: training diverged: the loss is not finite in epoch 3".
+  static func skipLine(_ candidate: SkippedCandidate) -> String {
+    "\(candidate.name): skipped: \(candidate.reason)"
   }
 
   private static func runName(_ progress: TrainingProgress) -> String {

@@ -22,6 +22,7 @@ import Testing
     #expect([ModelKind.gru, .lstm, .seedGRU].contains(model.kind))
     #expect(selection.chosen == model.kind)
     let chosen = try #require(selection.candidates.first { $0.model == model.kind })
+    #expect(chosen.history == model.training.history)
     for baseline in selection.candidates where [.frameAverage, .meanPool].contains(baseline.model) {
       #expect(baseline.validationAccuracy < chosen.validationAccuracy)
     }
@@ -60,6 +61,7 @@ import Testing
       evaluation: evaluation, model: loaded, modelName: "auto.vidi", dataset: "synthetic")
     #expect(report.candidates.map(\.model) == ModelChoice.autoCandidates.map(\.rawValue))
     #expect(report.candidates.filter(\.isChosen).map(\.model) == [model.kind.rawValue])
+    #expect(report.candidates.allSatisfy { !$0.history.validationLoss.isEmpty })
     #expect(report.selectionNote?.contains(selection.reason) == true)
   }
 
@@ -83,6 +85,15 @@ import Testing
     for candidate in selection.candidates {
       #expect(candidate.foldAccuracies?.count == 3 && candidate.foldLosses?.count == 3)
       #expect(candidate.accuracySD != nil && candidate.lossSD != nil)
+      // Each candidate's curves: the fold mean of every epoch run, one record for a solver.
+      let history = try #require(candidate.history)
+      #expect(history.map(\.epoch) == Array(1...history.count))
+      #expect(history.allSatisfy { $0.validationLoss != nil && $0.validationAccuracy != nil })
+      if candidate.model == .gru {
+        #expect((candidate.epochs...12).contains(history.count))
+      } else {
+        #expect(history.count == 1)
+      }
     }
     #expect(selection.rule == TrainingWorkflow.crossValidationRule)
     #expect(selection.validation == "3-fold cross-validation, stratified by class, group-disjoint")
@@ -112,6 +123,46 @@ import Testing
     #expect(
       again.parameterSpecs.map { again.parameter(named: $0.name) }
         == model.parameterSpecs.map { model.parameter(named: $0.name) })
+  }
+
+  /// A learning rate of 1e38 overflows the Adam-trained models in their first steps, while
+  /// `linear` (fitted by L-BFGS, which has no learning rate) trains as usual.
+  @Test(arguments: [nil, 3] as [Int?])
+  func aDivergingCandidateIsSkippedAndNamed(folds: Int?) throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 12, seed: 2)
+    var options = TrainingOptions(
+      learningRate: 1e38, validationFraction: 0.25, seed: 1, threads: 2,
+      candidates: [.meanPool, .linear], folds: folds)
+    options.penaltyC = 1
+    var skippedNow: [SkippedCandidate] = []
+    var scored: [CandidateScore] = []
+    let model = try TrainingWorkflow.train(
+      clips, provenance: nil, options: options, onScore: { scored.append($0) },
+      onSkip: { skippedNow.append($0) })
+
+    let selection = try #require(model.selection)
+    #expect(model.kind == .linear && selection.chosen == .linear)
+    #expect(selection.candidates.map(\.model) == [.linear])
+    #expect(scored == selection.candidates)
+    let skipped = try #require(selection.skipped)
+    #expect(skipped == skippedNow)
+    #expect(skipped.map(\.name) == ["mean-pool"])
+    #expect(skipped[0].reason.hasPrefix("training diverged: the loss is not finite in epoch "))
+  }
+
+  @Test func whenEveryCandidateFailsTheFirstFailureEndsTheRun() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 12, seed: 2)
+    let options = TrainingOptions(
+      learningRate: 1e38, validationFraction: 0.25, seed: 1, threads: 1,
+      candidates: [.meanPool, .meanPool])
+    var skipped = 0
+    #expect {
+      try TrainingWorkflow.train(
+        clips, provenance: nil, options: options, onSkip: { _ in skipped += 1 })
+    } throws: { error in
+      "\(error)".hasPrefix("training diverged: the loss is not finite in epoch ")
+    }
+    #expect(skipped == 2)
   }
 
   @Test func crossValidationPrefersTheBetterCalibratedOfNearlyEqualCandidates() {

@@ -191,6 +191,42 @@ import Testing
     #expect(!HTMLReport.render(input).contains("logarithmic"))
   }
 
+  /// Every candidate gets its own curve, on an epoch axis as long as the longest run.
+  @Test func everyCandidatesCurvesShareAnAxisThatFitsTheEpochsRun() throws {
+    var input = try Self.input(classes: ["a", "b"], epochs: 12)
+    func history(_ epochs: Int) -> ReportTrainingHistory {
+      let curve = (0..<epochs).map { 1 / Double($0 + 2) }
+      return ReportTrainingHistory(
+        trainLoss: curve, validationLoss: curve, trainAccuracy: curve.map { 1 - $0 },
+        validationAccuracy: curve.map { 1 - $0 })
+    }
+    let names = ["linear (C=1)", "gru (hidden 64)", "gru (hidden 128)", "lstm", "mean-pool"]
+    input.candidates = names.enumerated().map { index, name in
+      ReportCandidate(
+        model: name, validationAccuracy: 0.9, validationLoss: 0.3, isChosen: index == 1,
+        history: history(index == 0 ? 1 : 4 + index * 3))
+    }
+    let html = HTMLReport.render(input)
+    let start = try #require(html.range(of: "<section id=\"candidate-curves\">"))
+    let section = html[start.upperBound...].prefix { _ in true }
+      .components(separatedBy: "</section>")[0]
+    for name in names {
+      #expect(section.contains(">\(name)\(name == names[1] ? " (chosen)" : "")</text>"))
+    }
+    // The longest run is 16 epochs: the axis ends there, not at an epoch limit.
+    #expect(section.contains(">16</text>"))
+    #expect(!section.contains(">20</text>") && !section.contains("logarithmic"))
+    #expect(section.components(separatedBy: "<polyline").count - 1 == 2 * (names.count - 1))
+    #expect(Self.nonFiniteNumbers(in: section).isEmpty)
+
+    input.candidates = input.candidates.map {
+      var candidate = $0
+      candidate.history = ReportTrainingHistory()
+      return candidate
+    }
+    #expect(!HTMLReport.render(input).contains("candidate-curves"))
+  }
+
   @Test func classesWithoutClipsShowADash() throws {
     var input = try Self.input(classes: ["a", "b"], epochs: 2)
     input.metrics = try EvaluationMetrics(
