@@ -77,7 +77,7 @@ public struct Segment: Sendable, Hashable, Codable {
 
   /// `12.50–18.25  Basketball  0.93`.
   public var text: String {
-    String(format: "%7.2f–%-7.2f  ", start, end) + label + String(format: "  %.2f", confidence)
+    String(format: "%.2f–%.2f  ", start, end) + label + String(format: "  %.2f", confidence)
   }
 
   enum CodingKeys: String, CodingKey {
