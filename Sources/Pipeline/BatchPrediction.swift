@@ -126,13 +126,14 @@ public final class PredictionFile {
     switch format {
     case .csv:
       return CSV.line([
-        item.video, top.first?.label ?? "", top.first.map { probability($0.probability) } ?? "",
+        item.video, item.prediction?.answer ?? "",
+        top.first.map { probability($0.probability) } ?? "",
         top.map { "\($0.label):\(probability($0.probability))" }.joined(separator: ";"),
         item.error ?? "",
       ])
     case .jsonLines:
       let line = Line(
-        video: item.video, label: top.first?.label, probability: top.first?.probability,
+        video: item.video, label: item.prediction?.answer, probability: top.first?.probability,
         topK: top, timeline: item.prediction?.timeline, error: item.error)
       let encoder = JSONEncoder()
       encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -65,6 +65,8 @@ public struct Prediction: Sendable, Hashable, Codable {
   public var timeline: [TimelineFrame]?
   /// How many of the requested frames were decoded.
   public var sampledFrames: FrameCoverage?
+  /// Set when the answer is "unknown": the top probability fell below the rejection threshold.
+  public var rejection: Rejection?
 
   public init(
     video: String, predictions: [LabelProbability], timeline: [TimelineFrame]? = nil,
@@ -80,7 +82,7 @@ public struct Prediction: Sendable, Hashable, Codable {
   public var warning: String? { sampledFrames?.warning(for: video) }
 
   enum CodingKeys: String, CodingKey {
-    case video, predictions, timeline, warning
+    case video, predictions, timeline, warning, rejection
     case sampledFrames = "sampled_frames"
   }
 
@@ -90,6 +92,7 @@ public struct Prediction: Sendable, Hashable, Codable {
     predictions = try container.decode([LabelProbability].self, forKey: .predictions)
     timeline = try container.decodeIfPresent([TimelineFrame].self, forKey: .timeline)
     sampledFrames = try container.decodeIfPresent(FrameCoverage.self, forKey: .sampledFrames)
+    rejection = try container.decodeIfPresent(Rejection.self, forKey: .rejection)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -99,6 +102,7 @@ public struct Prediction: Sendable, Hashable, Codable {
     try container.encodeIfPresent(timeline, forKey: .timeline)
     try container.encodeIfPresent(sampledFrames, forKey: .sampledFrames)
     try container.encodeIfPresent(warning, forKey: .warning)
+    try container.encodeIfPresent(rejection, forKey: .rejection)
   }
 
   /// The plain-text form: the video, then `Label: 56.50%` per class, then the timeline as a
@@ -110,6 +114,11 @@ public struct Prediction: Sendable, Hashable, Codable {
       lines.append(
         "  frames: \(frames.decoded) of \(frames.requested) decoded"
           + (frames.isSparse ? " (warning: under half; the result rests on few frames)" : ""))
+    }
+    if let rejection {
+      lines.append(
+        "  \(rejection.label) (score \(LabelProbability.percent(rejection.score)) below the threshold "
+          + "\(LabelProbability.percent(rejection.threshold)))")
     }
     lines += predictions.map { "  \($0.label): \(LabelProbability.percent($0.probability))" }
     if let timeline {

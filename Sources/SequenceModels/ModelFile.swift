@@ -61,6 +61,8 @@ struct ModelConfigFile: Codable, Equatable {
   /// SHA-256 of `weights.safetensors`, hex; checked at load. Absent in files from before it
   /// was recorded, which load unchecked.
   var weightsSHA256: String?
+  /// Absent in files from before it was recorded.
+  var calibration: ModelCalibration?
 }
 
 /// The sizes a model file may declare, checked before anything is allocated from them: far
@@ -147,7 +149,8 @@ extension TrainedModel {
     let model = TrainedModel(
       classes: config.classes, featureDimension: d, standardizer: standardizer,
       parameters: parameters, training: config.training, provenance: config.provenance,
-      selection: config.selection)
+      selection: config.selection
+    ).withCalibration(config.calibration)
     let nestedURL = url.appendingPathComponent(frameClassifierName)
     guard !nested, FileManager.default.fileExists(atPath: nestedURL.path) else { return model }
     let frameClassifier = try load(from: nestedURL, nested: true)
@@ -207,6 +210,7 @@ extension TrainedModel {
         "featureNormalization.std[\(index)] is \(normalization.std[index]); "
           + "standard deviations must be positive and finite")
     }
+    if let problem = config.calibration?.problem { throw invalid(problem) }
     if let provenance = config.provenance {
       let frames = FeatureProvenance.frameCountLimit
       guard frames.contains(provenance.frameCount) else {
@@ -253,7 +257,7 @@ extension TrainedModel {
       featureNormalization: .init(
         mean: standardizer.mean.map(Double.init), std: standardizer.std.map(Double.init)),
       provenance: provenance, training: training, selection: selection,
-      weightsSHA256: weightsSHA256)
+      weightsSHA256: weightsSHA256, calibration: calibration)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     return try encoder.encode(file)

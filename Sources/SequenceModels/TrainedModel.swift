@@ -14,6 +14,8 @@ public struct TrainedModel: Sendable, Equatable {
   public let provenance: FeatureProvenance?
   /// How this model was chosen among candidates, when it was (`vidi train --model auto`).
   public internal(set) var selection: ModelSelection?
+  /// The training clips' length and the rejection threshold, when they were recorded.
+  public internal(set) var calibration: ModelCalibration?
   /// The per-frame classifier kept for timelines: empty or one model. An array because a
   /// struct cannot hold an optional of itself.
   var nestedFrameClassifier: [TrainedModel]

@@ -22,9 +22,11 @@ final class DecodeSession {
   /// reported once it is known whether the stream goes on.
   var awaitsDamageVerdict: Bool { pendingDamage != nil }
 
+  /// Keeps a stream's interrupt callback alive as long as the demuxer that calls it.
+  let interrupt: StreamInterrupt?
+
   /// Opens `path` and a decoder for its best video stream, classifying any failure.
-  init(path: String, threads: Int) throws(VideoError) {
-    self.path = path
+  convenience init(path: String, threads: Int) throws(VideoError) {
     try Self.checkFile(path)
     let log = LogCapture()
     log.begin()
@@ -36,6 +38,17 @@ final class DecodeSession {
     guard openCode >= 0, let format = opened else {
       throw Self.openFailure(path: path, code: openCode, log: log)
     }
+    try self.init(path: path, opened: format, threads: threads, log: log, interrupt: nil)
+  }
+
+  /// Finds the best video stream of an opened demuxer and opens a decoder for it; closes
+  /// `format` when that fails.
+  init(
+    path: String, opened format: UnsafeMutablePointer<AVFormatContext>, threads: Int,
+    log: LogCapture, interrupt: StreamInterrupt?
+  ) throws(VideoError) {
+    self.path = path
+    self.interrupt = interrupt
     var formatOwner: UnsafeMutablePointer<AVFormatContext>? = format
     let findCode = avformat_find_stream_info(format, nil)
     if findCode < 0 {
@@ -75,7 +88,7 @@ final class DecodeSession {
   }
 
   /// The errors a path can produce before FFmpeg sees it.
-  private static func checkFile(_ path: String) throws(VideoError) {
+  static func checkFile(_ path: String) throws(VideoError) {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
       throw .missing(path: path)

@@ -19,13 +19,17 @@ public enum VideoError: Error, Sendable, Hashable, CustomStringConvertible {
   case decodeFailed(path: String, reason: String, framesDecoded: Int)
   /// Writing a video failed.
   case writeFailed(path: String, reason: String)
+  /// A stream (standard input, a URL, a device, a followed file) could not be opened or
+  /// went silent before its first frame; `source` names it as the user did.
+  case streamFailed(source: String, reason: String)
 
   /// The file the error is about.
   public var path: String {
     switch self {
     case .missing(let path), .empty(let path), .noVideoStream(let path),
       .unreadable(let path, _), .notAVideo(let path, _), .truncated(let path, _),
-      .unsupportedCodec(let path, _), .decodeFailed(let path, _, _), .writeFailed(let path, _):
+      .unsupportedCodec(let path, _), .decodeFailed(let path, _, _), .writeFailed(let path, _),
+      .streamFailed(let path, _):
       return path
     }
   }
@@ -43,6 +47,7 @@ public enum VideoError: Error, Sendable, Hashable, CustomStringConvertible {
     case .decodeFailed(_, let reason, let frames):
       return "decoding failed after \(frames) frames: \(reason)"
     case .writeFailed(_, let reason): return "cannot write the video: \(reason)"
+    case .streamFailed(_, let reason): return reason
     }
   }
 

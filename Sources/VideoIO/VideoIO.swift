@@ -2,7 +2,10 @@
 ///
 /// Decodes any container and codec FFmpeg reads, samples frames (uniformly over the clip by
 /// default), crops and resizes them into float buffers for a frame encoder, and writes clips
-/// for tests and the demo. It depends on nothing else in Vidi.
+/// for tests and the demo. `StreamReader` reads unbounded sources (standard input, network
+/// URLs, capture devices, files still being written) as frames sampled at a fixed rate,
+/// dropping samples rather than falling behind a live source. It depends on nothing else in
+/// Vidi.
 
 import CFFmpeg
 

@@ -26,6 +26,14 @@ struct Predict: ParsableCommand {
         vidi predict ucf101.vidi a.mp4 b.mp4 --top-k 3 --json --timeline
         vidi predict ucf101.vidi clips/ --output predictions.csv
         vidi predict ucf101.vidi 'clips/*.avi' testlist01.txt --output predictions.jsonl
+        vidi predict ucf101.vidi recording.mp4 --segments --stride 1 --json
+
+      --reject (default auto) answers `unknown` when the top probability is below the \
+      threshold calibrated at training time (95% of held-out known clips stay above it); \
+      --reject none gives the plain ranking. --segments slides a window of the model's clip \
+      length (recorded at training) over the video, decoding it once and encoding each \
+      sampled frame once, and smooths the windows' labels over time (Viterbi with a \
+      switching penalty by default); stretches where nothing known happens are `background`.
       """)
 
   @Argument(help: "The model folder written by `vidi train`.")
@@ -48,6 +56,30 @@ struct Predict: ParsableCommand {
   @OptionGroup var extraction: ExtractionArguments
 
   @Flag(
+    help: """
+      Segment a long video: classify windows of the model's clip length, smooth them over \
+      time, print `start–end  label  confidence` per segment.
+      """)
+  var segments = false
+
+  @Option(help: "Window length in seconds with --segments (default: the model's clip length).")
+  var window: Double?
+
+  @Option(help: "Seconds between window starts with --segments (default: a quarter window).")
+  var stride: Double?
+
+  @Option(
+    help: "Smoothing of windows into segments: viterbi[:PENALTY], median[:WINDOWS] or none.")
+  var smoothing: Smoothing = .default
+
+  @Option(
+    help: """
+      "None of these": auto (the threshold calibrated at training), a probability, or none. \
+      Below it a clip is `unknown`, a segment `background`.
+      """)
+  var reject: RejectOption = .auto
+
+  @Flag(
     help:
       "Print the predictions as JSON (an array when several videos are given; failed videos carry an error)."
   )
@@ -62,6 +94,18 @@ struct Predict: ParsableCommand {
       } catch {
         throw ValidationError("--output \(error)")
       }
+    }
+    if let window, !(window > 0 && window <= 3600) {
+      throw ValidationError("--window must be above 0 and at most 3600 seconds.")
+    }
+    if let stride, !(stride > 0 && stride <= 3600) {
+      throw ValidationError("--stride must be above 0 and at most 3600 seconds.")
+    }
+    if !segments && (window != nil || stride != nil) {
+      throw ValidationError("--window and --stride apply to --segments.")
+    }
+    if segments && (output != nil || timeline || featureArguments.tta != nil) {
+      throw ValidationError("--segments does not combine with --output, --timeline or --tta.")
     }
   }
 
@@ -87,6 +131,7 @@ struct Predict: ParsableCommand {
       Console.failure("warning: \(model): the model has no per-frame classifier; no timeline")
     }
     let inputs = PredictionInputs(videos)
+    if segments { return try segmentAll(inputs, with: predictor) }
     let results = try predictAll(inputs, with: predictor, file: file)
     do {
       try file?.finish()
@@ -136,7 +181,8 @@ struct Predict: ParsableCommand {
         result = BatchPrediction(
           try predictor.predict(
             videoAt: video.url, name: video.name, flip: featureArguments.flip, topK: topK,
-            timeline: timeline))
+            timeline: timeline
+          ).rejecting(below: reject.threshold(for: predictor.model)))
         if !quiet { print(result.prediction!.text) }
         if let warning = result.prediction?.warning { Console.failure("warning: \(warning)") }
       } catch {

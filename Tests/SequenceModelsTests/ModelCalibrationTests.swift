@@ -1,0 +1,54 @@
+import Foundation
+import SequenceModels
+import Testing
+
+@Suite struct ModelCalibrationTests {
+  @Test func thresholdKeepsTheTargetShareOfKnownScores() throws {
+    let scores = (1...100).map { Float($0) / 100 }
+    let threshold = try #require(
+      RejectionThreshold.calibrated(scores: scores.shuffled(), targetTPR: 0.95, source: "test"))
+    // The five lowest of a hundred fall below it, the other 95 stay at or above.
+    #expect(threshold.threshold == 0.06)
+    #expect(threshold.calibrationTPR == 0.95)
+    #expect(threshold.score == "max-probability")
+    #expect(RejectionThreshold.calibrated(scores: [], targetTPR: 0.95, source: "none") == nil)
+  }
+
+  @Test func calibrationIsSavedAndLoadedWithTheModel() throws {
+    let folder = try ModelFileTests.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let calibration = ModelCalibration(
+      clipSeconds: 6.5,
+      rejection: RejectionThreshold(
+        threshold: 0.42, targetTPR: 0.95, calibrationTPR: 0.951, source: "out-of-fold"))
+    let model = try ModelFileTests.model(.linear).withCalibration(calibration)
+    let url = folder.appendingPathComponent("calibrated.vidi")
+    try model.save(to: url)
+    let loaded = try TrainedModel.load(from: url)
+    #expect(loaded.calibration == calibration)
+    #expect(loaded == model)
+  }
+
+  @Test func modelsWithoutCalibrationStillLoad() throws {
+    let folder = try ModelFileTests.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("plain.vidi")
+    try ModelFileTests.model(.linear).save(to: url)
+    let config = try String(contentsOf: url.appendingPathComponent("config.json"), encoding: .utf8)
+    #expect(!config.contains("calibration"))
+    #expect(try TrainedModel.load(from: url).calibration == nil)
+  }
+
+  @Test func anImpossibleThresholdIsRejectedAtLoad() throws {
+    let folder = try ModelFileTests.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("bad.vidi")
+    let bad = ModelCalibration(
+      rejection: RejectionThreshold(
+        threshold: 1.5, targetTPR: 0.95, calibrationTPR: 1, source: "test"))
+    try ModelFileTests.model(.linear).withCalibration(bad).save(to: url)
+    #expect {
+      _ = try TrainedModel.load(from: url)
+    } throws: { "\($0)".contains("calibration.rejection.threshold") }
+  }
+}
