@@ -1,4 +1,5 @@
 import Foundation
+import Backbones
 import NumericCore
 
 /// Everything besides the clip's bytes that decides its features: change any of these and the

@@ -1,5 +1,6 @@
 import Backbones
 import NumericCore
+import SequenceModels
 import VideoIO
 
 /// How frames are picked from a clip for feature extraction.

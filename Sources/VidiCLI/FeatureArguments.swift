@@ -1,5 +1,7 @@
 import ArgumentParser
+import Backbones
 import Foundation
+import NumericCore
 import Pipeline
 
 extension SamplingMode: ExpressibleByArgument {}

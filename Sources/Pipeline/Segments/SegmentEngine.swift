@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 import SequenceModels
 import VideoIO
 
@@ -76,7 +77,7 @@ public final class SegmentEngine {
     }
     let probabilities = try model.predict(clips)
     return zip(windows, probabilities).map { window, probabilities in
-      let best = PredictionWorkflow.ranking(probabilities)[0]
+      let best = EvaluationMetrics.ranking(probabilities)[0]
       return WindowPrediction(
         start: window.start, end: window.end, startFrame: window.startFrame,
         endFrame: window.endFrame, label: model.classes[best], confidence: probabilities[best],
