@@ -46,6 +46,7 @@ public struct VideoPredictor: Sendable {
     }
     // The header read is cheap next to decoding, and only a timeline needs the frame rate.
     let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
+    // The provenance was checked once, when `options` were read from the model.
     var prediction = try PredictionWorkflow.predict(
       model, modelPath: modelPath, clip: clip, flipped: flipped,
       provenance: nil, topK: topK, timeline: timeline, frameRate: frameRate)

@@ -98,8 +98,9 @@ struct Evaluate: ParsableCommand {
       if let note = Console.recomputedNote(features.extraction) {
         FileHandle.standardError.write(Data((note + "\n").utf8))
       }
+      // The provenance was checked once, when `options` were read from the model.
       var evaluation = try EvaluationWorkflow.evaluate(
-        trained, modelPath: model, clips: features.clips, provenance: options.provenance,
+        trained, modelPath: model, clips: features.clips, provenance: nil,
         dataset: index.root.path, threads: extraction.threads ?? extractor.threads)
       evaluation.metrics.addFrameTimes(
         frameRates: Self.frameRates(of: evaluation.metrics.misclassified.map(\.path), in: clips))
