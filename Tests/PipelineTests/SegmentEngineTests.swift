@@ -29,7 +29,7 @@ final class LongVideoFixture {
     let index = try DatasetIndex(root: data)
     let extractor = try FeatureExtractor(
       options: Self.features, cache: nil, checkpoint: TestWeights.lite0())
-    let train = try extractor.clipFeatures(index.clips).clips.filter { $0.split == "train" }
+    let train = try extractor.clipFeatures(index.clips).clips.filter { $0.split == .train }
     let trained = try TrainingWorkflow.train(
       train, provenance: Self.features.provenance,
       options: TrainingOptions(model: .model(.linear), validationFraction: 0))
