@@ -19,7 +19,7 @@ parser.add_argument("--filler", type=float, default=0.5, help="chance of backgro
 parser.add_argument("--model", default="linear")
 parser.add_argument("--stride", type=float, default=None)
 parser.add_argument("--window", type=float, default=None)
-parser.add_argument("--smoothing", default="none median:5 viterbi:2 viterbi:4 viterbi:8")
+parser.add_argument("--smoothing", default="none median:5 viterbi:1 viterbi:2 viterbi:4")
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--out", default="bench/out/segments")
 args = parser.parse_args()
