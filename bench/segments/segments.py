@@ -95,7 +95,7 @@ def build_videos(unknown):
             label = rng.choice([c for c in known if c != previous])
             parts.append((rng.choice(pools[label]), label))
             previous = label
-        path = f"{args.out}/long-{unknown}-{number}.mp4"
+        path = f"{args.out}/long-{unknown}-filler{args.filler:g}-seed{args.seed}-{number}.mp4"
         truth = []
         inputs, filters = [], []
         for index, (clip, label) in enumerate(parts):
