@@ -250,7 +250,7 @@ def main():
         rows.append((smoothing, accuracy, edit, f1, wall))
     window = results[0]["window"]
     print(f"Segments: {len(videos)} videos, {seconds:.0f} s of video "
-          f"({args.clips} known clips each, {args.unknown} filler as background), model "
+          f"({args.clips} known clips each, {primary} filler as background), model "
           f"{args.model}; window {window['window_seconds']:.2f} s, stride "
           f"{window['stride_seconds']:.2f} s, reject {args.reject}")
     print()
