@@ -209,9 +209,7 @@ struct Train: ParsableCommand {
       if let refit = selection.refit { print("Saved model: \(refit)") }
     }
     let kept = model.training.keptRecord
-    let name =
-      model.selection?.chosenSetting.map { "\(model.kind.rawValue) (\($0))" }
-      ?? model.kind.rawValue
+    let name = model.selection?.chosenName ?? model.kind.rawValue
     let epochs =
       model.training.config.usesSolver
       ? "fitted by L-BFGS in \(model.training.solverIterations ?? 0) iterations"
@@ -235,13 +233,15 @@ struct Train: ParsableCommand {
       line += String(format: "  log loss %.4f", candidate.validationLoss)
       if let sd = candidate.lossSD { line += String(format: " ± %.4f", sd) }
       let solver = candidate.hyperparameters?.penaltyC != nil && candidate.epochs <= 1
-      if !solver { line += "  epoch \(candidate.bestEpoch) of \(candidate.epochs)" }
+      if !solver && candidate.members == nil {
+        line += "  epoch \(candidate.bestEpoch) of \(candidate.epochs)"
+      }
       return line + String(format: "  %.1f s", candidate.seconds)
     }
   }
 
   static func isChosen(_ candidate: CandidateScore, _ selection: ModelSelection) -> Bool {
-    candidate.model == selection.chosen && candidate.setting == selection.chosenSetting
+    selection.isChosen(candidate)
   }
 }
 

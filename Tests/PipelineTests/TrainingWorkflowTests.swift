@@ -76,11 +76,18 @@ import Testing
     let selection = try #require(model.selection)
     #expect(selection.candidates == scored)
     #expect(
-      selection.candidates.map(\.name) == [
+      selection.candidates.dropLast().map(\.name) == [
         "linear (C=0.01)", "linear (C=0.1)", "linear (C=1)", "linear (C=10)", "gru (hidden 64)",
         "gru (hidden 128)", "frame-average",
       ])
-    for candidate in selection.candidates {
+    // The last candidate is the ensemble of the best setting of each model.
+    let ensemble = try #require(selection.candidates.last)
+    let members = try #require(ensemble.members)
+    #expect(members.count == 3 && ensemble.name.hasPrefix("ensemble of "))
+    #expect(
+      Set(members.map { $0.components(separatedBy: " ")[0] }) == ["linear", "gru", "frame-average"])
+    #expect(members.allSatisfy { member in selection.candidates.contains { $0.name == member } })
+    for candidate in selection.candidates.dropLast() {
       #expect(candidate.foldAccuracies?.count == 3 && candidate.foldLosses?.count == 3)
       #expect(candidate.accuracySD != nil && candidate.lossSD != nil)
       // Each candidate's curves: the fold mean of every epoch run, one record for a solver.
@@ -103,6 +110,7 @@ import Testing
     // Order matters here: a recurrent model wins, refit on every clip including flipped views,
     // for the folds' mean best epoch.
     let winner = selection.candidates[TrainingWorkflow.bestByCrossValidation(selection.candidates)]
+    print("cross-validation on the order task: \(selection.reason)")
     #expect(model.kind == .gru && selection.chosen == .gru)
     #expect(selection.chosenSetting == winner.setting)
     #expect(model.hyperparameters == winner.hyperparameters)
