@@ -23,7 +23,7 @@ extension TrainingOptions {
   /// a minute on two cores. Validation loss rarely improves by the threshold after that.
   public static let crossValidationEpochs = 40
   public static let crossValidationPatience = 8
-  /// The most models the ensemble candidate averages.
+  /// The most models an ensemble candidate averages.
   public static let defaultEnsembleSize = 3
 
   /// The settings cross-validation compares for `kind`: a small grid on the L2 strength of
@@ -144,16 +144,17 @@ extension TrainingWorkflow {
     }
     guard !results.isEmpty else { throw failures.first! }
     var scores = results.map(\.score)
-    let ensemble =
+    let ensembles =
       options.model == .auto
-      ? ensembleCandidate(results, data: data, plan: plan, size: options.ensembleSize) : nil
-    if let ensemble {
+      ? ensembleCandidates(results, data: data, plan: plan, largest: options.ensembleSize) : []
+    for ensemble in ensembles {
       scores.append(ensemble.score)
       onScore(ensemble.score)
     }
 
     let winner = bestByCrossValidation(scores)
-    let chosen = winner < results.count ? [results[winner]] : ensemble!.members
+    let chosen =
+      winner < results.count ? [results[winner]] : ensembles[winner - results.count].members
     let iterative = chosen.contains { !$0.setting.config.usesSolver }
     let refit =
       chosen.count > 1
@@ -215,13 +216,13 @@ extension TrainingWorkflow {
     }
   }
 
-  /// The ensemble candidate: the best setting (by `crossValidationRule`) of each of the
-  /// `size` best models (by mean accuracy, then log loss), their out-of-fold probabilities
-  /// averaged and scored on the same folds, so it costs no training. Nil with fewer than two
-  /// models to combine.
-  static func ensembleCandidate(
-    _ results: [ScoredSetting], data: SequenceDataset, plan: FoldPlan, size: Int
-  ) -> (members: [ScoredSetting], score: CandidateScore)? {
+  /// The ensemble candidates: the best setting (by `crossValidationRule`) of each model,
+  /// ranked by mean accuracy (then log loss); the 2, 3, ... `largest` first of them averaged.
+  /// Each is scored from its members' out-of-fold probabilities on the same folds, so it
+  /// costs no training; the smaller ones keep a weak third model from spoiling a good pair.
+  static func ensembleCandidates(
+    _ results: [ScoredSetting], data: SequenceDataset, plan: FoldPlan, largest: Int
+  ) -> [(members: [ScoredSetting], score: CandidateScore)] {
     var kinds: [ModelKind] = []
     for result in results where !kinds.contains(result.score.model) {
       kinds.append(result.score.model)
@@ -230,11 +231,21 @@ extension TrainingWorkflow {
       let settings = results.filter { $0.score.model == kind }
       return settings[bestByCrossValidation(settings.map(\.score))]
     }
-    var members: [ScoredSetting] = []
-    while members.count < size, !bests.isEmpty {
-      members.append(bests.remove(at: best(bests.map(\.score))))
+    var ranked: [ScoredSetting] = []
+    while ranked.count < largest, !bests.isEmpty {
+      ranked.append(bests.remove(at: best(bests.map(\.score))))
     }
-    guard members.count >= 2 else { return nil }
+    guard ranked.count >= 2 else { return [] }
+    return (2...ranked.count).map { size in
+      let members = Array(ranked.prefix(size))
+      return (members, ensembleScore(members, data: data, plan: plan))
+    }
+  }
+
+  /// The cross-validated score of averaging `members`' out-of-fold probabilities.
+  private static func ensembleScore(
+    _ members: [ScoredSetting], data: SequenceDataset, plan: FoldPlan
+  ) -> CandidateScore {
     var folds: [(accuracy: Double, loss: Double)] = []
     for held in plan.folds {
       let validated = held.filter { members[0].outOfFold[$0] != nil }
@@ -258,7 +269,7 @@ extension TrainingWorkflow {
       epochs: members[0].score.epochs, seconds: members.reduce(0) { $0 + $1.score.seconds },
       setting: nil, hyperparameters: nil)
     score.members = members.map(\.score.name)
-    return (members, score)
+    return score
   }
 
   /// One setting's score: trained on each fold's training part, scored on its validation part

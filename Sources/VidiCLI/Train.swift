@@ -15,7 +15,9 @@ struct Train: ParsableCommand {
       stratified by class and group-disjoint when clips have groups). Among the candidates \
       within one standard error of the best mean accuracy the lowest mean log loss wins, and \
       is refit on every training clip (iterative models for the folds' mean best epoch); every \
-      score is printed and saved in the model. \
+      score is printed and saved in the model. Ensembles of the two and of the three best models \
+      (their probabilities averaged) are scored on the same folds and kept only when one wins. A \
+      candidate whose training fails is reported and skipped. \
       --val-fraction instead holds out one validation split (whole groups, so the real share \
       is reported) and keeps each model's defaults. Progress is one line per candidate and \
       fold on standard error (--verbose: every epoch). Clips that cannot be decoded are listed \
@@ -260,9 +262,11 @@ private struct TrainReport: Encodable {
     var lossSD: Double?
     var foldAccuracies: [Double]?
     var foldLosses: [Double]?
+    /// The ensemble candidate's members; absent for a single model.
+    var members: [String]?
 
     enum CodingKeys: String, CodingKey {
-      case model, epochs, seconds, chosen, setting
+      case model, epochs, seconds, chosen, setting, members
       case validationAccuracy = "validation_accuracy"
       case validationLoss = "validation_loss"
       case bestEpoch = "best_epoch"
@@ -282,6 +286,8 @@ private struct TrainReport: Encodable {
   var validationShare: Double
   var validation: String
   var selectionRule: String?
+  /// The chosen candidate's name, e.g. "linear (C=10)" or "ensemble of linear (C=10) + gru".
+  var chosen: String?
   var chosenSetting: String?
   var refit: String?
   var bestEpoch: Int
@@ -306,6 +312,7 @@ private struct TrainReport: Encodable {
     validationShare = set.validationShare
     validation = trained.selection?.validation ?? set.validationDescription
     selectionRule = trained.selection?.rule
+    chosen = trained.selection?.chosenName
     chosenSetting = trained.selection?.chosenSetting
     refit = trained.selection?.refit
     bestEpoch = summary.bestEpoch
@@ -320,7 +327,7 @@ private struct TrainReport: Encodable {
             validationLoss: $0.validationLoss, bestEpoch: $0.bestEpoch, epochs: $0.epochs,
             seconds: $0.seconds, chosen: Train.isChosen($0, selection), setting: $0.setting,
             accuracySD: $0.accuracySD, lossSD: $0.lossSD, foldAccuracies: $0.foldAccuracies,
-            foldLosses: $0.foldLosses)
+            foldLosses: $0.foldLosses, members: $0.members)
         }
       } ?? []
     selectionReason = trained.selection?.reason
@@ -330,7 +337,7 @@ private struct TrainReport: Encodable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case model, type, classes, validation, epochs, candidates, skipped, refit
+    case model, type, classes, validation, epochs, candidates, skipped, refit, chosen
     case validationShare = "validation_share"
     case selectionRule = "selection_rule"
     case chosenSetting = "chosen_setting"
