@@ -125,9 +125,7 @@ extension ReportInput {
     frameStrips: [ReportFrameStrip] = []
   ) {
     var summaryFacts = [
-      ReportFact(
-        "Model type",
-        model.isEnsemble ? model.selection?.chosenName ?? "ensemble" : model.kind.rawValue),
+      ReportFact("Model type", model.typeName),
       ReportFact("Clips evaluated", String(evaluation.metrics.clipCount)),
       ReportFact("Classes", String(model.classes.count)),
     ]

@@ -14,6 +14,14 @@ extension TrainedModel {
   /// Whether the model averages several models' probabilities.
   public var isEnsemble: Bool { !otherMembers.isEmpty }
 
+  /// What the model is, for people: its kind, or for an ensemble its chosen candidate's name
+  /// (e.g. "ensemble of linear (C=10) + lstm").
+  public var typeName: String {
+    guard isEnsemble else { return kind.rawValue }
+    return selection?.chosenName
+      ?? "ensemble of " + ensembleMembers.map(\.kind.rawValue).joined(separator: " + ")
+  }
+
   /// This model (the first member) averaging its class probabilities with those of `others`,
   /// with equal weights. Every member classifies the same classes from features of the same
   /// width made the same way; members do not nest.

@@ -23,6 +23,8 @@ import Testing
     let ensemble = try members[0].ensembled(with: Array(members.dropFirst()))
     #expect(ensemble.isEnsemble && !members[0].isEnsemble)
     #expect(ensemble.ensembleMembers.map(\.kind) == [.linear, .gru, .frameAverage])
+    #expect(ensemble.typeName == "ensemble of linear + gru + frame-average")
+    #expect(members[1].typeName == "gru")
     // Its clip prediction is the members' mean, so it does not claim frame probabilities.
     #expect(!ensemble.hasFrameProbabilities && members[2].hasFrameProbabilities)
 
