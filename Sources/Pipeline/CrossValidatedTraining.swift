@@ -24,6 +24,8 @@ extension TrainingOptions {
   /// a minute on two cores. Validation loss rarely improves by the threshold after that.
   public static let crossValidationEpochs = 40
   public static let crossValidationPatience = 8
+  /// The most models an ensemble candidate averages.
+  public static let defaultEnsembleSize = 3
 
   /// The settings cross-validation compares for `kind`: a small grid on the L2 strength of
   /// `linear` (just `penaltyC` when set) and the hidden size of `gru`; the others' defaults. The epoch count of the
@@ -124,7 +126,7 @@ extension TrainingWorkflow {
       for setting in options.settings(for: kind) {
         let stage = TrainingProgress.Stage.candidate(index: index + 1, count: kinds.count)
         do {
-          let score = try crossValidate(
+          let result = try crossValidate(
             setting, kind: kind, data: data, originals: originals, plan: plan
           ) { record, fold in
             onEpoch(
@@ -133,8 +135,8 @@ extension TrainingWorkflow {
                 epochs: setting.config.usesSolver ? 1 : setting.config.epochs,
                 setting: setting.label, fold: (fold, plan.folds.count)))
           }
-          results.append(ScoredSetting(setting: setting, score: score))
-          onScore(score)
+          results.append(result)
+          onScore(result.score)
         } catch {
           let name = setting.label.map { "\(kind.rawValue) (\($0))" } ?? kind.rawValue
           onSkip(failures.record(name, error))
@@ -142,38 +144,44 @@ extension TrainingWorkflow {
       }
     }
     guard !results.isEmpty else { throw failures.first! }
-
-    let scores = results.map(\.score)
-    let winner = bestByCrossValidation(scores)
-    let chosenSetting = results[winner].setting
-    var config = chosenSetting.config
-    if !config.usesSolver {
-      config.epochs = scores[winner].bestEpoch
-      config.patience = nil
+    var scores = results.map(\.score)
+    let ensembles =
+      options.model == .auto
+      ? ensembleCandidates(results, data: data, plan: plan, largest: options.ensembleSize) : []
+    for ensemble in ensembles {
+      scores.append(ensemble.score)
+      onScore(ensemble.score)
     }
+
+    let winner = bestByCrossValidation(scores)
+    let chosen =
+      winner < results.count ? [results[winner]] : ensembles[winner - results.count].members
+    let iterative = chosen.contains { !$0.setting.config.usesSolver }
     let refit =
-      "refit on all \(data.clips.count) training clips"
-      + (config.usesSolver ? "" : " for \(config.epochs) epochs (the folds' mean best epoch)")
+      chosen.count > 1
+      ? "each of the \(chosen.count) members refit on all \(data.clips.count) training clips"
+        + (iterative ? " (the iterative ones for their folds' mean best epoch)" : "")
+      : "refit on all \(data.clips.count) training clips"
+        + (iterative ? " for \(scores[winner].bestEpoch) epochs (the folds' mean best epoch)" : "")
     let summary = plan.description + (plan.note.map { " (\($0))" } ?? "") + "; " + refit
-    let model = try Trainer.train(
-      data, validation: .dataset(data.subset([]), description: summary), config: config,
-      provenance: provenance
-    ) { record in
-      onEpoch(
-        TrainingProgress(
-          model: config.model, stage: .refit, record: record,
-          epochs: config.usesSolver ? 1 : config.epochs, setting: chosenSetting.label))
+    let refits = try chosen.map { member in
+      try self.refit(
+        member, data: data, summary: summary, provenance: provenance, onEpoch: onEpoch)
     }
     var selection = ModelSelection(
       rule: crossValidationRule,
       validation: plan.description + (plan.note.map { " (\($0))" } ?? ""),
-      candidates: scores, chosen: config.model,
+      candidates: scores, chosen: scores[winner].model,
       reason: crossValidationReason(scores, winner: winner))
-    selection.chosenSetting = chosenSetting.label
+    selection.chosenSetting = scores[winner].setting
+    selection.chosenMembers = scores[winner].members
     selection.refit = refit
     selection.skipped = failures.skipped
-    let chosen = model.withSelection(selection)
-    guard !chosen.hasFrameProbabilities else { return chosen }
+    let model = try refits[0].ensembled(with: Array(refits.dropFirst())).withSelection(selection)
+    guard !model.hasFrameProbabilities else { return model }
+    if let member = refits.first(where: \.hasFrameProbabilities) {
+      return try model.withFrameClassifier(member)
+    }
     let frameConfig = options.config(for: .frameAverage)
     let frameClassifier = try Trainer.train(
       data, validation: .dataset(data.subset([]), description: summary), config: frameConfig,
@@ -184,7 +192,85 @@ extension TrainingWorkflow {
           model: .frameAverage, stage: .frameClassifier, record: record,
           epochs: frameConfig.usesSolver ? 1 : frameConfig.epochs))
     }
-    return try chosen.withFrameClassifier(frameClassifier)
+    return try model.withFrameClassifier(frameClassifier)
+  }
+
+  /// `candidate`'s setting trained on every clip of `data`: the iterative models for the
+  /// folds' mean best epoch, without early stopping.
+  private static func refit(
+    _ candidate: ScoredSetting, data: SequenceDataset, summary: String,
+    provenance: FeatureProvenance?, onEpoch: (TrainingProgress) -> Void
+  ) throws -> TrainedModel {
+    var config = candidate.setting.config
+    if !config.usesSolver {
+      config.epochs = candidate.score.bestEpoch
+      config.patience = nil
+    }
+    return try Trainer.train(
+      data, validation: .dataset(data.subset([]), description: summary), config: config,
+      provenance: provenance
+    ) { record in
+      onEpoch(
+        TrainingProgress(
+          model: config.model, stage: .refit, record: record,
+          epochs: config.usesSolver ? 1 : config.epochs, setting: candidate.setting.label))
+    }
+  }
+
+  /// The ensemble candidates: the best setting (by `crossValidationRule`) of each model,
+  /// ranked by mean accuracy (then log loss); the 2, 3, ... `largest` first of them averaged.
+  /// Each is scored from its members' out-of-fold probabilities on the same folds, so it
+  /// costs no training; the smaller ones keep a weak third model from spoiling a good pair.
+  static func ensembleCandidates(
+    _ results: [ScoredSetting], data: SequenceDataset, plan: FoldPlan, largest: Int
+  ) -> [(members: [ScoredSetting], score: CandidateScore)] {
+    var kinds: [ModelKind] = []
+    for result in results where !kinds.contains(result.score.model) {
+      kinds.append(result.score.model)
+    }
+    var bests = kinds.map { kind in
+      let settings = results.filter { $0.score.model == kind }
+      return settings[bestByCrossValidation(settings.map(\.score))]
+    }
+    var ranked: [ScoredSetting] = []
+    while ranked.count < largest, !bests.isEmpty {
+      ranked.append(bests.remove(at: best(bests.map(\.score))))
+    }
+    guard ranked.count >= 2 else { return [] }
+    return (2...ranked.count).map { size in
+      let members = Array(ranked.prefix(size))
+      return (members, ensembleScore(members, data: data, plan: plan))
+    }
+  }
+
+  /// The cross-validated score of averaging `members`' out-of-fold probabilities.
+  private static func ensembleScore(
+    _ members: [ScoredSetting], data: SequenceDataset, plan: FoldPlan
+  ) -> CandidateScore {
+    var folds: [(accuracy: Double, loss: Double)] = []
+    for held in plan.folds {
+      let validated = held.filter { members[0].outOfFold[$0] != nil }
+      var loss = 0.0
+      var correct = 0
+      for clip in validated {
+        let p = members.map { $0.outOfFold[clip]! }.reduce(
+          into: [Float](repeating: 0, count: data.classes.count)
+        ) { sum, member in
+          for k in sum.indices { sum[k] += member[k] / Float(members.count) }
+        }
+        let label = data.clips[clip].label
+        loss -= log(max(Double(p[label]), 1e-38))
+        if PredictionWorkflow.ranking(p)[0] == label { correct += 1 }
+      }
+      let n = Double(max(validated.count, 1))
+      folds.append((Double(correct) / n, loss / n))
+    }
+    var score = CandidateScore(
+      model: members[0].score.model, folds: folds, bestEpoch: members[0].score.bestEpoch,
+      epochs: members[0].score.epochs, seconds: members.reduce(0) { $0 + $1.score.seconds },
+      setting: nil, hyperparameters: nil)
+    score.members = members.map(\.score.name)
+    return score
   }
 
   /// One setting's score: trained on each fold's training part, scored on its validation part
@@ -192,13 +278,15 @@ extension TrainingWorkflow {
   private static func crossValidate(
     _ setting: CandidateSetting, kind: ModelKind, data: SequenceDataset, originals: Int,
     plan: FoldPlan, onEpoch: (EpochRecord, Int) -> Void
-  ) throws -> CandidateScore {
+  ) throws -> ScoredSetting {
     let start = Date()
     var folds: [(accuracy: Double, loss: Double)] = []
     var bestEpochs: [Int] = []
     var histories: [[EpochRecord]] = []
+    var outOfFold = [[Float]?](repeating: nil, count: data.clips.count)
     for (index, held) in plan.folds.enumerated() {
-      let validation = data.subset(held.filter { $0 < originals })
+      let validated = held.filter { $0 < originals }
+      let validation = data.subset(validated)
       let model = try Trainer.train(
         data.subset(plan.training(index, count: data.clips.count)),
         validation: .dataset(validation, description: "fold \(index + 1) of \(plan.folds.count)"),
@@ -210,6 +298,8 @@ extension TrainingWorkflow {
       folds.append((accuracy, loss))
       bestEpochs.append(model.training.bestEpoch)
       histories.append(model.training.history)
+      let probabilities = try model.predict(validation.clips, threads: setting.config.threads)
+      for (clip, p) in zip(validated, probabilities) { outOfFold[clip] = p }
     }
     let meanBest = Double(bestEpochs.reduce(0, +)) / Double(bestEpochs.count)
     let meanRan = Double(histories.map(\.count).reduce(0, +)) / Double(histories.count)
@@ -218,12 +308,15 @@ extension TrainingWorkflow {
       epochs: Int(meanRan.rounded()), seconds: Date().timeIntervalSince(start),
       setting: setting.label, hyperparameters: setting.config.hyperparameters)
     score.history = EpochRecord.foldMeans(histories)
-    return score
+    return ScoredSetting(setting: setting, score: score, outOfFold: outOfFold)
   }
 
-  /// A grid setting and its cross-validated score, kept together.
+  /// A grid setting and its cross-validated score, kept together, with each validated
+  /// clip's probabilities from the fold that held it out (nil for the clips no fold
+  /// validates: the extra views).
   struct ScoredSetting {
     var setting: CandidateSetting
     var score: CandidateScore
+    var outOfFold: [[Float]?]
   }
 }

@@ -128,7 +128,7 @@ extension ReportInput {
     frameStrips: [ReportFrameStrip] = []
   ) {
     var summaryFacts = [
-      ReportFact("Model type", model.kind.rawValue),
+      ReportFact("Model type", model.typeName),
       ReportFact("Clips evaluated", String(evaluation.metrics.clipCount)),
       ReportFact("Classes", String(model.classes.count)),
     ]
@@ -158,7 +158,7 @@ extension ReportInput {
           ReportCandidate(
             model: $0.name, validationAccuracy: $0.validationAccuracy,
             validationLoss: $0.validationLoss,
-            isChosen: $0.model == selection.chosen && $0.setting == selection.chosenSetting,
+            isChosen: selection.isChosen($0),
             accuracySD: $0.accuracySD, lossSD: $0.lossSD,
             history: ReportTrainingHistory($0.history ?? []))
         }

@@ -52,6 +52,9 @@ public struct TrainingOptions: Sendable, Hashable {
   /// Fixes the inverse L2 strength (scikit-learn's C) of the L-BFGS-fitted models (`linear`,
   /// `frame-average`) instead of their default and `linear`'s grid.
   public var penaltyC: Double?
+  /// Under cross-validation with `auto`, ensemble candidates average the best settings of the
+  /// 2, 3, ... up to this many best models (fewer when fewer were scored); below 2, none.
+  public var ensembleSize = TrainingOptions.defaultEnsembleSize
 
   public init(
     model: ModelChoice = .auto, epochs: Int? = nil, batchSize: Int? = nil,

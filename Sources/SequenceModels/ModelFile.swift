@@ -63,6 +63,9 @@ struct ModelConfigFile: Codable, Equatable {
   var weightsSHA256: String?
   /// Absent in files from before it was recorded.
   var calibration: ModelCalibration?
+  /// In an ensemble, how many other members it averages with, each a model folder
+  /// `ensemble-member-N/` (N from 1); absent for a single model.
+  var ensembleMembers: Int?
 }
 
 /// The sizes a model file may declare, checked before anything is allocated from them: far
@@ -89,9 +92,13 @@ extension TrainedModel {
   /// The sub-folder holding the frame classifier, itself a model folder.
   static let frameClassifierName = "frame-classifier"
 
+  /// The sub-folder holding an ensemble's `index`-th other member (from 1), a model folder.
+  static func memberName(_ index: Int) -> String { "ensemble-member-\(index)" }
+
   /// Writes the model as a folder (conventionally `NAME.vidi`) holding `config.json` and
   /// `weights.safetensors`, plus its frame classifier as a model folder in `frame-classifier/`
-  /// when it has one. The folder is written beside `url` under a temporary name and then
+  /// when it has one, and an ensemble's other members in `ensemble-member-1/`, `-2/`, ...
+  /// (the folder's own weights are its first member's). The folder is written beside `url` under a temporary name and then
   /// renamed into place, so a reader never sees half a model and a failed save leaves an
   /// existing model intact. Anything at `url` that is not a model folder is never replaced.
   /// Temporaries that a killed save left beside `url` are removed first.
@@ -121,6 +128,9 @@ extension TrainedModel {
     try configData(weightsSHA256: SHA256.hexDigest(of: weights))
       .write(to: folder.appendingPathComponent(Self.configName))
     try frameClassifier?.write(into: folder.appendingPathComponent(Self.frameClassifierName))
+    for (index, member) in otherMembers.enumerated() {
+      try member.write(into: folder.appendingPathComponent(Self.memberName(index + 1)))
+    }
   }
 
   /// Reads a model folder written by `save(to:)`, checking its format version, every size it
@@ -128,7 +138,7 @@ extension TrainedModel {
   /// shape its architecture needs, the weights' SHA-256 when the config records one, and that
   /// weights and feature statistics are finite (standard deviations positive), so a loaded
   /// model always predicts finite probabilities. A `frame-classifier/` folder is read too when
-  /// present; models without one load as before.
+  /// present, and an ensemble's member folders; models without them load as before.
   public static func load(from url: URL) throws -> TrainedModel {
     try load(from: url, nested: false)
   }
@@ -146,13 +156,28 @@ extension TrainedModel {
       inputWidth: d, classes: config.classes.count)
     let parameters = try readWeights(
       weightsURL, layout: architecture.parameterLayout, sha256: config.weightsSHA256)
-    let model = TrainedModel(
+    var model = TrainedModel(
       classes: config.classes, featureDimension: d, standardizer: standardizer,
       parameters: parameters, training: config.training, provenance: config.provenance,
-      selection: config.selection
-    ).withCalibration(config.calibration)
+      selection: config.selection)
+    guard !nested else { return model }
+    if let count = config.ensembleMembers {
+      guard (1..<ensembleLimit).contains(count) else {
+        throw ModelFileError.invalidConfig(
+          path: configURL.path,
+          reason: "ensembleMembers \(count) outside 1...\(ensembleLimit - 1)")
+      }
+      let memberURLs = (1...count).map { url.appendingPathComponent(memberName($0)) }
+      let members = try memberURLs.map { try load(from: $0, nested: true) }
+      do {
+        model = try model.ensembled(with: members)
+      } catch {
+        throw ModelFileError.invalidConfig(path: configURL.path, reason: error.description)
+      }
+    }
+    model = model.withCalibration(config.calibration)
     let nestedURL = url.appendingPathComponent(frameClassifierName)
-    guard !nested, FileManager.default.fileExists(atPath: nestedURL.path) else { return model }
+    guard FileManager.default.fileExists(atPath: nestedURL.path) else { return model }
     let frameClassifier = try load(from: nestedURL, nested: true)
     do {
       return try model.withFrameClassifier(frameClassifier)
@@ -257,7 +282,8 @@ extension TrainedModel {
       featureNormalization: .init(
         mean: standardizer.mean.map(Double.init), std: standardizer.std.map(Double.init)),
       provenance: provenance, training: training, selection: selection,
-      weightsSHA256: weightsSHA256, calibration: calibration)
+      weightsSHA256: weightsSHA256, calibration: calibration,
+      ensembleMembers: isEnsemble ? otherMembers.count : nil)
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
     return try encoder.encode(file)

@@ -27,6 +27,9 @@ public struct CandidateScore: Sendable, Codable, Equatable {
   /// under cross-validation each epoch's mean over the folds that ran it. Nil in files from
   /// before it was recorded.
   public var history: [EpochRecord]?
+  /// For the ensemble candidate, its members' names (`name` of their scores), best first;
+  /// `model` is then the first member's kind. Nil for a single model.
+  public var members: [String]?
 
   public init(
     model: ModelKind, validationAccuracy: Double, validationLoss: Double, bestEpoch: Int,
@@ -61,9 +64,11 @@ public struct CandidateScore: Sendable, Codable, Equatable {
     foldLosses = losses
   }
 
-  /// The model and its setting, e.g. "linear (C=1)".
+  /// The model and its setting, e.g. "linear (C=1)"; for an ensemble, e.g.
+  /// "ensemble of linear (C=1) + frame-average".
   public var name: String {
-    setting.map { "\(model.rawValue) (\($0))" } ?? model.rawValue
+    if let members { return "ensemble of " + members.joined(separator: " + ") }
+    return setting.map { "\(model.rawValue) (\($0))" } ?? model.rawValue
   }
 }
 
@@ -131,6 +136,9 @@ public struct ModelSelection: Sendable, Codable, Equatable {
   /// The candidates that could not be trained (e.g. their loss diverged) and were left out of
   /// the comparison; nil when none was (and in files from before it was recorded).
   public var skipped: [SkippedCandidate]?
+  /// When an ensemble was chosen, its members' names (as in its `CandidateScore`); nil
+  /// otherwise.
+  public var chosenMembers: [String]?
 
   public init(
     rule: String, validation: String, candidates: [CandidateScore], chosen: ModelKind,
@@ -141,6 +149,18 @@ public struct ModelSelection: Sendable, Codable, Equatable {
     self.candidates = candidates
     self.chosen = chosen
     self.reason = reason
+  }
+
+  /// Whether `candidate` is the one chosen: its model, setting and (for an ensemble) members.
+  public func isChosen(_ candidate: CandidateScore) -> Bool {
+    candidate.model == chosen && candidate.setting == chosenSetting
+      && candidate.members == chosenMembers
+  }
+
+  /// The chosen candidate's name, e.g. "gru (hidden 128)" or "ensemble of linear (C=1) + gru".
+  public var chosenName: String {
+    candidates.first(where: isChosen)?.name
+      ?? chosenSetting.map { "\(chosen.rawValue) (\($0))" } ?? chosen.rawValue
   }
 }
 

@@ -19,6 +19,9 @@ public struct TrainedModel: Sendable, Equatable {
   /// The per-frame classifier kept for timelines: empty or one model. An array because a
   /// struct cannot hold an optional of itself.
   var nestedFrameClassifier: [TrainedModel]
+  /// The other members of an ensemble, whose probabilities `predict` averages with this
+  /// model's own; empty for a single model.
+  var otherMembers: [TrainedModel] = []
 
   init(
     classes: [String], featureDimension: Int, standardizer: Standardizer, parameters: [Float],
@@ -57,8 +60,9 @@ public struct TrainedModel: Sendable, Equatable {
     }
   }
 
-  /// Whether the model classifies frames and averages them (`frameProbabilities` is non-nil).
-  public var hasFrameProbabilities: Bool { architecture.head == .frames }
+  /// Whether the model classifies frames and averages them (`frameProbabilities` is non-nil);
+  /// never for an ensemble, whose clip prediction is not its frames' mean.
+  public var hasFrameProbabilities: Bool { architecture.head == .frames && !isEnsemble }
 
   /// Class probabilities for one clip: `features` is `frames × featureDimension` row-major,
   /// of which the first `length` frames are real.
@@ -67,8 +71,11 @@ public struct TrainedModel: Sendable, Equatable {
   }
 
   /// Class probabilities for many clips at once (their labels are ignored), spread over
-  /// `threads` threads.
+  /// `threads` threads; an ensemble's are the mean of its members'.
   public func predict(_ clips: [SequenceClip], threads: Int = 1) throws -> [[Float]] {
+    guard !isEnsemble else {
+      return Self.averaged(try ensembleMembers.map { try $0.predict(clips, threads: threads) })
+    }
     try check(clips)
     let workers = (0..<max(threads, 1)).map { _ in
       Worker(architecture: architecture, classes: classes.count)

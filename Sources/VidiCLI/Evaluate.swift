@@ -117,7 +117,7 @@ struct Evaluate: ParsableCommand {
               tta: evaluation.usedFlippedViews, skipped: features.failures,
               predictions: evaluation.predictions)))
       } else {
-        print("\(model) (\(trained.kind.rawValue)) on \(index.root.path), split \(split):")
+        print("\(model) (\(trained.typeName)) on \(index.root.path), split \(split):")
         print(evaluation.metrics.text)
         if let report { print("\nReport: \(report)") }
       }

@@ -17,7 +17,9 @@ struct Train: ParsableCommand {
       stratified by class and group-disjoint when clips have groups). Among the candidates \
       within one standard error of the best mean accuracy the lowest mean log loss wins, and \
       is refit on every training clip (iterative models for the folds' mean best epoch); every \
-      score is printed and saved in the model. \
+      score is printed and saved in the model. Ensembles of the two and of the three best models \
+      (their probabilities averaged) are scored on the same folds and kept only when one wins. A \
+      candidate whose training fails is reported and skipped. \
       --val-fraction instead holds out one validation split (whole groups, so the real share \
       is reported) and keeps each model's defaults. Progress is one line per candidate and \
       fold on standard error (--verbose: every epoch). Clips that cannot be decoded are listed \
@@ -210,9 +212,7 @@ struct Train: ParsableCommand {
       if let refit = selection.refit { print("Saved model: \(refit)") }
     }
     let kept = model.training.keptRecord
-    let name =
-      model.selection?.chosenSetting.map { "\(model.kind.rawValue) (\($0))" }
-      ?? model.kind.rawValue
+    let name = model.selection?.chosenName ?? model.kind.rawValue
     let epochs =
       model.training.config.usesSolver
       ? "fitted by L-BFGS in \(model.training.solverIterations ?? 0) iterations"
@@ -236,13 +236,15 @@ struct Train: ParsableCommand {
       line += String(format: "  log loss %.4f", candidate.validationLoss)
       if let sd = candidate.lossSD { line += String(format: " ± %.4f", sd) }
       let solver = candidate.hyperparameters?.penaltyC != nil && candidate.epochs <= 1
-      if !solver { line += "  epoch \(candidate.bestEpoch) of \(candidate.epochs)" }
+      if !solver && candidate.members == nil {
+        line += "  epoch \(candidate.bestEpoch) of \(candidate.epochs)"
+      }
       return line + String(format: "  %.1f s", candidate.seconds)
     }
   }
 
   static func isChosen(_ candidate: CandidateScore, _ selection: ModelSelection) -> Bool {
-    candidate.model == selection.chosen && candidate.setting == selection.chosenSetting
+    selection.isChosen(candidate)
   }
 }
 
@@ -261,6 +263,8 @@ private struct TrainReport: Encodable {
     var validationLossSD: Double?
     var foldAccuracies: [Double]?
     var foldLosses: [Double]?
+    /// The ensemble candidate's members; absent for a single model.
+    var members: [String]?
   }
 
   var model: String
@@ -272,6 +276,8 @@ private struct TrainReport: Encodable {
   var validationShare: Double
   var validation: String
   var selectionRule: String?
+  /// The chosen candidate's name, e.g. "linear (C=10)" or "ensemble of linear (C=10) + gru".
+  var chosen: String?
   var chosenSetting: String?
   var refit: String?
   var bestEpoch: Int
@@ -296,6 +302,7 @@ private struct TrainReport: Encodable {
     validationShare = set.validationShare
     validation = trained.selection?.validation ?? set.validationDescription
     selectionRule = trained.selection?.rule
+    chosen = trained.selection?.chosenName
     chosenSetting = trained.selection?.chosenSetting
     refit = trained.selection?.refit
     bestEpoch = summary.bestEpoch
@@ -311,7 +318,7 @@ private struct TrainReport: Encodable {
             seconds: $0.seconds, chosen: Train.isChosen($0, selection), setting: $0.setting,
             validationAccuracySD: $0.accuracySD, validationLossSD: $0.lossSD,
             foldAccuracies: $0.foldAccuracies,
-            foldLosses: $0.foldLosses)
+            foldLosses: $0.foldLosses, members: $0.members)
         }
       } ?? []
     selectionReason = trained.selection?.reason

@@ -78,11 +78,24 @@ import Testing
     let selection = try #require(model.selection)
     #expect(selection.candidates == scored)
     #expect(
-      selection.candidates.map(\.name) == [
+      selection.candidates.dropLast(2).map(\.name) == [
         "linear (C=0.01)", "linear (C=0.1)", "linear (C=1)", "linear (C=10)", "gru (hidden 64)",
         "gru (hidden 128)", "frame-average",
       ])
-    for candidate in selection.candidates {
+    // The last candidates are the ensembles of the best setting of the two and the three best
+    // models.
+    let ensembles = selection.candidates.suffix(2).compactMap(\.members)
+    #expect(ensembles.map(\.count) == [2, 3])
+    #expect(ensembles[0] == Array(ensembles[1].prefix(2)))
+    #expect(
+      Set(ensembles[1].map { $0.components(separatedBy: " ")[0] })
+        == ["linear", "gru", "frame-average"])
+    for member in ensembles[1] {
+      #expect(selection.candidates.contains { $0.name == member && $0.members == nil })
+    }
+    #expect(
+      selection.candidates.last?.name == "ensemble of " + ensembles[1].joined(separator: " + "))
+    for candidate in selection.candidates.dropLast(2) {
       #expect(candidate.foldAccuracies?.count == 3 && candidate.foldLosses?.count == 3)
       #expect(candidate.accuracySD != nil && candidate.lossSD != nil)
       // Each candidate's curves: the fold mean of every epoch run, one record for a solver.
@@ -105,6 +118,7 @@ import Testing
     // Order matters here: a recurrent model wins, refit on every clip including flipped views,
     // for the folds' mean best epoch.
     let winner = selection.candidates[TrainingWorkflow.bestByCrossValidation(selection.candidates)]
+    print("cross-validation on the order task: \(selection.reason)")
     #expect(model.kind == .gru && selection.chosen == .gru)
     #expect(selection.chosenSetting == winner.setting)
     #expect(model.hyperparameters == winner.hyperparameters)
@@ -163,6 +177,43 @@ import Testing
       "\(error)".hasPrefix("training diverged: the loss is not finite in epoch ")
     }
     #expect(skipped == 2)
+  }
+
+  /// The model is whatever cross-validation chose, the ensemble included: then every member
+  /// is refit on all clips, the saved model averages them, and it loads and reports as such.
+  @Test func theChosenCandidateIsTheSavedModelEnsembleOrNot() throws {
+    let clips = SyntheticClips.orderTask(clipsPerClass: 24, seed: 5)
+    let options = TrainingOptions(
+      epochs: 12, seed: 2, threads: 2, candidates: [.gru, .lstm], folds: 3)
+    let model = try TrainingWorkflow.train(
+      clips, provenance: SyntheticClips.provenance, options: options)
+    let selection = try #require(model.selection)
+    print("gru, lstm and their ensemble on the order task: \(selection.reason)")
+    let ensemble = try #require(selection.candidates.last)
+    #expect(ensemble.members?.count == 2 && ensemble.name.hasPrefix("ensemble of "))
+    let winner = selection.candidates[TrainingWorkflow.bestByCrossValidation(selection.candidates)]
+    #expect(selection.isChosen(winner) && selection.chosenName == winner.name)
+    #expect(selection.candidates.filter(selection.isChosen).count == 1)
+    let kinds = (winner.members ?? [winner.name]).map { $0.components(separatedBy: " ")[0] }
+    #expect(model.isEnsemble == (winner.members != nil))
+    #expect(model.ensembleMembers.map(\.kind.rawValue) == kinds)
+    #expect(model.ensembleMembers.allSatisfy { $0.training.data.trainingClips == clips.count })
+    #expect(model.frameClassifier?.kind == .frameAverage)
+
+    let folder = try SyntheticClips.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("chosen.vidi")
+    try model.save(to: url)
+    let loaded = try TrainedModel.load(from: url)
+    #expect(loaded == model)
+    let evaluation = try EvaluationWorkflow.evaluate(
+      loaded, modelPath: url.path,
+      clips: SyntheticClips.orderTask(clipsPerClass: 6, seed: 8, split: "test"),
+      provenance: SyntheticClips.provenance)
+    #expect(evaluation.metrics.accuracy >= 0.9)
+    let report = ReportInput(
+      evaluation: evaluation, model: loaded, modelName: "chosen.vidi", dataset: "synthetic")
+    #expect(report.candidates.filter(\.isChosen).map(\.model) == [winner.name])
   }
 
   @Test func crossValidationPrefersTheBetterCalibratedOfNearlyEqualCandidates() {

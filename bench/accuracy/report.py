@@ -81,7 +81,8 @@ def vidi(model, seed):
     accuracy = json.load(open(f"{stem}.eval.json"))["accuracy"]
     trained = json.load(open(f"{stem}.train.json"))
     seconds = float(open(f"{stem}.seconds").read())
-    chosen = trained["type"] + (f" ({trained['chosen_setting']})" if trained.get("chosen_setting") else "")
+    chosen = trained.get("chosen") or trained["type"] + (
+        f" ({trained['chosen_setting']})" if trained.get("chosen_setting") else "")
     return accuracy, seconds, chosen
 
 

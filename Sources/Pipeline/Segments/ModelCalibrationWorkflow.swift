@@ -55,10 +55,15 @@ public enum ModelCalibrationWorkflow {
     for (index, held) in plan.folds.enumerated() {
       let scored = held.filter { $0 < originals }
       guard !scored.isEmpty else { continue }
-      let fold = try Trainer.train(
-        data.subset(plan.training(index, count: data.clips.count)),
-        validation: .dataset(data.subset([]), description: "calibration fold \(index + 1)"),
-        config: model.training.config)
+      // An ensemble's score is its members' averaged probabilities, so each fold trains every
+      // member's configuration.
+      let members = try model.ensembleMembers.map { member in
+        try Trainer.train(
+          data.subset(plan.training(index, count: data.clips.count)),
+          validation: .dataset(data.subset([]), description: "calibration fold \(index + 1)"),
+          config: member.training.config)
+      }
+      let fold = try members[0].ensembled(with: Array(members.dropFirst()))
       scores += try fold.predict(data.subset(scored).clips).map { $0.max() ?? 0 }
     }
     return RejectionThreshold.calibrated(
