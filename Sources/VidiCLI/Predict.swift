@@ -79,7 +79,8 @@ struct Predict: ParsableCommand {
   @Option(help: "Window length in seconds with --segments (default: the model's clip length).")
   var window: Double?
 
-  @Option(help: "Seconds between window starts with --segments (default: a quarter window).")
+  @Option(
+    help: "Seconds between window starts with --segments (default: a quarter window, at most 0.5).")
   var stride: Double?
 
   @Option(

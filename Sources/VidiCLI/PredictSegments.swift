@@ -2,13 +2,10 @@ import ArgumentParser
 import Foundation
 import Pipeline
 
-extension Smoothing: ExpressibleByArgument {
-  public init?(argument: String) { self.init(argument: argument) }
-}
+// Both parse `init?(argument:)`, which Pipeline gives them.
+extension Smoothing: ExpressibleByArgument {}
 
-extension RejectOption: ExpressibleByArgument {
-  public init?(argument: String) { self.init(argument: argument) }
-}
+extension RejectOption: ExpressibleByArgument {}
 
 extension Predict {
   /// `--segments`: each video's segments, as text or JSON (an array when several videos were

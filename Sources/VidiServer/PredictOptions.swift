@@ -1,15 +1,20 @@
 import Hummingbird
 import HummingbirdCore
+import Pipeline
 
 /// The query of `POST /v1/predict`, mirroring `vidi predict`'s options: `top_k=N` (or `all`),
-/// `timeline=1`, `tta=flip`, plus `frames=1` for the sampled frames and `name=` for a raw
-/// body's file name.
+/// `timeline=1`, `tta=flip`, `reject=auto|P|none`, `segments=1`, plus `frames=1` for the sampled
+/// frames and `name=` for a raw body's file name.
 struct PredictOptions: Sendable {
   var topK: Int? = 5
   var timeline = false
   var flip = false
   var frames = false
   var name: String?
+  /// `segments=1`: the video's segments on a time axis too (`vidi predict --segments`).
+  var segments = false
+  /// `reject=auto|P|none`, as `vidi predict --reject`.
+  var reject = RejectOption.auto
 
   init(_ query: FlatDictionary<Substring, Substring>) throws(RequestError) {
     if let value = query["top_k"] {
@@ -31,6 +36,13 @@ struct PredictOptions: Sendable {
       flip = tta == "flip"
     }
     name = query["name"].map(String.init)
+    segments = try Self.flag("segments", query)
+    if let value = query["reject"] {
+      guard let reject = RejectOption(argument: String(value)) else {
+        throw RequestError(.badRequest, "reject must be auto, none or a probability, not \(value)")
+      }
+      self.reject = reject
+    }
   }
 
   static func flag(_ name: String, _ query: FlatDictionary<Substring, Substring>)

@@ -9,6 +9,8 @@ struct ServedPrediction: Encodable, Sendable {
   var model: String
   var timing: Timing
   var frames: [FrameThumbnail]?
+  /// With `segments=1`: the segments and windows of the video.
+  var segments: VideoSegments?
 
   struct Timing: Encodable, Sendable {
     /// Receiving and storing the upload.
@@ -28,7 +30,7 @@ struct ServedPrediction: Encodable, Sendable {
   }
 
   enum CodingKeys: String, CodingKey {
-    case model, timing, frames
+    case model, timing, frames, segments
   }
 
   func encode(to encoder: any Encoder) throws {
@@ -37,6 +39,7 @@ struct ServedPrediction: Encodable, Sendable {
     try container.encode(model, forKey: .model)
     try container.encode(timing, forKey: .timing)
     try container.encodeIfPresent(frames, forKey: .frames)
+    try container.encodeIfPresent(segments, forKey: .segments)
   }
 }
 

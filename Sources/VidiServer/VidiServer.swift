@@ -191,14 +191,23 @@ public struct VidiServer: Sendable {
     _ upload: Upload, options: PredictOptions, start: ContinuousClock.Instant,
     received: ContinuousClock.Instant
   ) async throws -> ServedPrediction {
-    let (prediction, frames, started) = try await pool.run { predictor in
+    let (prediction, frames, segments, started) = try await pool.run { predictor in
       let started = ContinuousClock.now
       do {
+        let threshold = options.reject.threshold(for: predictor.model)
         let prediction = try predictor.predict(
           videoAt: upload.url, name: upload.name, flip: options.flip, topK: options.topK,
-          timeline: options.timeline)
+          timeline: options.timeline
+        ).rejecting(below: threshold)
         let frames = try options.frames ? Self.thumbnails(upload, predictor.options) : nil
-        return (prediction, frames, started)
+        let segments =
+          try options.segments
+          ? SegmentWorkflow.segments(
+            of: upload.url, name: upload.name, predictor: predictor,
+            plan: WindowPlan(model: predictor.model),
+            smoother: SegmentSmoother(classes: predictor.model.classes, rejectThreshold: threshold))
+          : nil
+        return (prediction, frames, segments, started)
       } catch {
         throw RequestError(error, video: upload.name)
       }
@@ -210,7 +219,7 @@ public struct VidiServer: Sendable {
         uploadMs: Self.milliseconds(received - start),
         queueMs: Self.milliseconds(started - received),
         predictMs: Self.milliseconds(end - started), totalMs: Self.milliseconds(end - start)),
-      frames: frames)
+      frames: frames, segments: segments)
   }
 
   /// The frames the model sees, as small PNGs.

@@ -19,7 +19,7 @@ parser.add_argument("--filler", type=float, default=0.5, help="chance of backgro
 parser.add_argument("--model", default="linear")
 parser.add_argument("--stride", type=float, default=None)
 parser.add_argument("--window", type=float, default=None)
-parser.add_argument("--smoothing", default="none median:5 viterbi:2 viterbi:4 viterbi:8")
+parser.add_argument("--smoothing", default="none median:5 viterbi:1 viterbi:2 viterbi:4")
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--out", default="bench/out/segments")
 args = parser.parse_args()
@@ -95,7 +95,7 @@ def build_videos(unknown):
             label = rng.choice([c for c in known if c != previous])
             parts.append((rng.choice(pools[label]), label))
             previous = label
-        path = f"{args.out}/long-{unknown}-{number}.mp4"
+        path = f"{args.out}/long-{unknown}-filler{args.filler:g}-seed{args.seed}-{number}.mp4"
         truth = []
         inputs, filters = [], []
         for index, (clip, label) in enumerate(parts):

@@ -12,7 +12,7 @@ public enum Smoothing: Sendable, Hashable, Codable, CustomStringConvertible {
   case viterbi(switchPenalty: Double)
 
   /// The default: Viterbi, with the penalty chosen on the bench (`bench/segments`).
-  public static let `default` = Smoothing.viterbi(switchPenalty: 4)
+  public static let `default` = Smoothing.viterbi(switchPenalty: 1)
 
   public var description: String {
     switch self {

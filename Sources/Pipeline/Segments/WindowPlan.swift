@@ -16,14 +16,18 @@ public struct WindowPlan: Sendable, Hashable, Codable {
 
   /// The clip length assumed for models that did not record theirs: UCF101's median clip.
   public static let defaultWindowSeconds = 6.0
-  /// Windows start every quarter window unless asked otherwise: boundaries land within a
-  /// quarter window, at four classifications per window length.
+  /// Windows start every quarter window, or every half second for windows over two seconds,
+  /// unless asked otherwise: a window costs one classification of features already encoded,
+  /// and a short stride places boundaries finely (`bench/segments`).
   public static let defaultStrideFraction = 0.25
+  public static let defaultLongestStride = 0.5
 
   public init(windowSeconds: Double, strideSeconds: Double? = nil, framesPerWindow: Int) {
     precondition(windowSeconds > 0 && framesPerWindow > 0, "an empty window")
     self.windowSeconds = windowSeconds
-    self.strideSeconds = strideSeconds ?? windowSeconds * Self.defaultStrideFraction
+    self.strideSeconds =
+      strideSeconds
+      ?? min(windowSeconds * Self.defaultStrideFraction, Self.defaultLongestStride)
     self.framesPerWindow = framesPerWindow
     precondition(self.strideSeconds > 0, "a stride must be positive")
   }
