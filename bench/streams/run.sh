@@ -9,7 +9,7 @@
 #      the samples dropped (0 when it keeps up) and the processor time as a share of the
 #      stream's duration.
 #
-#     bench/streams/run.sh [--seconds S] [--model M.vidi] [--clips DIR] [--threads N]
+#     bench/streams/run.sh [--seconds S] [--model M.vidi] [--clips DIR] [--threads N] [--precision P]
 #
 # Without --model, `vidi demo` trains one in bench/out/streams/demo. The stream is made of the
 # videos under --clips (default: the demo's test clips), scaled to 320×240 at 25 fps and looped
@@ -20,20 +20,26 @@ seconds=60
 model=""
 clips=""
 threads=""
+precision=auto
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) seconds="$2"; shift 2 ;;
     --model) model="$2"; shift 2 ;;
     --clips) clips="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
-    *) echo "usage: bench/streams/run.sh [--seconds S] [--model M.vidi] [--clips DIR] [--threads N]" >&2; exit 2 ;;
+    --precision) precision="$2"; shift 2 ;;
+    *) echo "usage: bench/streams/run.sh [--seconds S] [--model M.vidi] [--clips DIR] [--threads N] [--precision P]" >&2; exit 2 ;;
   esac
 done
 command -v ffmpeg >/dev/null || { echo "bench/streams: the ffmpeg tool is missing" >&2; exit 1; }
 
-source bench/swift-flags.sh
-swift build "${flags[@]}" --product vidi >&2
-vidi="$(swift build "${flags[@]}" --show-bin-path)/vidi"
+# VIDI=path/to/vidi skips the build (a binary `swift test` already made, say).
+vidi="${VIDI:-}"
+if [ -z "$vidi" ]; then
+  source bench/swift-flags.sh
+  swift build "${flags[@]}" --product vidi >&2
+  vidi="$(swift build "${flags[@]}" --show-bin-path)/vidi"
+fi
 
 out=bench/out/streams
 mkdir -p "$out"
@@ -58,21 +64,22 @@ if [ ! -f "$stream" ] || ! cmp -s "$list" "$list.new"; then
 fi
 rm -f "$list.new"
 
-thread_args=()
-[ -n "$threads" ] && thread_args=(--threads "$threads")
+thread_args=(--precision "$precision")
+[ -n "$threads" ] && thread_args+=(--threads "$threads")
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 "$vidi" watch "$model" "$stream" --json --no-drop "${thread_args[@]}" > "$out/fast.jsonl"
 ffmpeg -v error -nostdin -re -i "$stream" -c copy -f mpegts - |
   "$vidi" watch "$model" - --json "${thread_args[@]}" > "$out/live.jsonl"
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-python3 - "$out/fast.jsonl" "$out/live.jsonl" <<'EOF'
+python3 - "$out/fast.jsonl" "$out/live.jsonl" "$precision" <<'EOF'
 import json, sys
 def summary(path):
     lines = [json.loads(line) for line in open(path) if line.strip()]
     return [l for l in lines if l.get("event") == "end"][-1]
 fast, live = summary(sys.argv[1]), summary(sys.argv[2])
-print(f"stream: {fast['stream_seconds']:.1f} s of 25 fps 320x240, {fast['samples']} samples, {fast['windows']} windows")
+print(f"stream: {fast['stream_seconds']:.1f} s of 25 fps 320x240, {fast['samples']} samples, "
+      f"{fast['windows']} windows, precision {sys.argv[3]}")
 print(f"as fast as possible: {fast['speed']:.1f}x real time "
       f"({100 / fast['speed']:.1f} % of real time; target <= 20 %), "
       f"{fast['cpu_seconds']:.1f} s of CPU")
