@@ -1,5 +1,6 @@
 /// The page at `GET /`: pick or drop a video, see it, send it to `/v1/predict` and show the
-/// ranked classes, the sampled frames and the per-frame timeline, all under the clip's name.
+/// ranked classes, the sampled frames, the segments on a time axis and the per-frame timeline,
+/// all under the clip's name.
 /// Picking another video or getting an error clears the previous results, and an answer for a
 /// video no longer picked is dropped. Everything is inline (no external assets, not even a
 /// favicon), so it works on a machine without internet.
@@ -52,6 +53,11 @@ enum WebPage {
     #classlist span { background: #edf0f5; border-radius: 10px; padding: 1px 8px; overflow-wrap: anywhere; }
     details summary { cursor: pointer; color: var(--muted); font-size: 13px; }
     #timeline svg { display: block; width: 100%; height: 200px; }
+    #segments .axis { display: flex; height: 28px; border-radius: 4px; overflow: hidden; }
+    #segments .axis div { min-width: 1px; color: #fff; font-size: 12px; line-height: 28px;
+      padding: 0 4px; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
+    #segments .axis .background { background: #98a2b3; }
+    #segments .ticks { display: flex; justify-content: space-between; font-size: 12px; color: var(--muted); }
     .legend { display: flex; gap: 14px; flex-wrap: wrap; font-size: 13px; margin-top: 6px; }
     .legend span::before { content: ""; display: inline-block; width: 10px; height: 10px;
       border-radius: 2px; margin-right: 5px; background: var(--c); }
@@ -81,6 +87,7 @@ enum WebPage {
       <section><h2>Classes <span id="clip"></span></h2><div id="classes" class="empty">No video classified yet.</div>
         <div class="meta" id="timing"></div></section>
       <section><h2>Sampled frames</h2><div id="frames" class="empty">—</div></section>
+      <section><h2>Segments</h2><div id="segments" class="empty">—</div></section>
       <section><h2>Timeline (per-frame classifier)</h2><div id="timeline" class="empty">—</div></section>
     </div>
     </main>
@@ -119,7 +126,7 @@ enum WebPage {
       classes.className = "empty";
       classes.textContent = message;
       $("timing").textContent = "";
-      for (const id of ["frames", "timeline"]) {
+      for (const id of ["frames", "segments", "timeline"]) {
         $(id).className = "empty";
         $(id).textContent = "—";
       }
@@ -160,7 +167,7 @@ enum WebPage {
       const body = new FormData();
       body.append("video", file, file.name);
       try {
-        const response = await fetch("/v1/predict?top_k=all&timeline=1&frames=1",
+        const response = await fetch("/v1/predict?top_k=all&timeline=1&frames=1&segments=1",
           { method: "POST", body });
         const result = await response.json().catch(() => ({ error: response.statusText }));
         if (ticket !== asked) return;
@@ -213,7 +220,38 @@ enum WebPage {
       } else {
         frames.textContent = "No frames.";
       }
+      segments(result);
       timeline(result);
+    }
+
+    // The segments as blocks along the video's duration, one colour per class.
+    function segments(result) {
+      const box = $("segments");
+      box.replaceChildren();
+      const found = result.segments;
+      if (!found || !found.segments.length) {
+        box.className = "empty";
+        box.textContent = "No segments.";
+        return;
+      }
+      box.className = "";
+      const axis = text("div", "", "axis");
+      const classes = found.classes;
+      found.segments.forEach((s) => {
+        const block = text("div", s.label);
+        block.style.flex = String(Math.max(s.end - s.start, 0));
+        if (s.label === "background") {
+          block.className = "background";
+        } else {
+          block.style.background = colors[classes.indexOf(s.label) % colors.length];
+        }
+        block.title = s.label + " · " + s.start.toFixed(2) + "–" + s.end.toFixed(2) + " s · "
+          + percent(s.confidence);
+        axis.append(block);
+      });
+      const ticks = text("div", "", "ticks");
+      ticks.append(text("span", "0 s"), text("span", found.duration.toFixed(2) + " s"));
+      box.append(axis, ticks);
     }
 
     function timeline(result) {

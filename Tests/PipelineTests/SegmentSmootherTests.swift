@@ -107,3 +107,10 @@ func halfSecondWindows(_ probabilities: [[Float]]) -> [WindowPrediction] {
       !String(decoding: try PrettyJSON.encode(prediction), as: UTF8.self).contains("rejection"))
   }
 }
+
+@Suite struct SmoothingDescriptionTests {
+  @Test(arguments: [Smoothing.none, .median(windows: 5), .viterbi(switchPenalty: 1.5)])
+  func descriptionParsesBack(smoothing: Smoothing) {
+    #expect(Smoothing(argument: smoothing.description) == smoothing)
+  }
+}

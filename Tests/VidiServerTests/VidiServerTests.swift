@@ -133,6 +133,32 @@ import VidiServer
     await server.stop()
   }
 
+  @Test func segmentsAndRejectionAreAskedForInTheQuery() async throws {
+    let server = try await RunningServer.start()
+    let answer = try await HTTP.post(
+      server.url("/v1/predict?name=clip.mp4&segments=1&reject=1"), body: Fixtures.clipData)
+    #expect(answer.status == 200, "\(answer.text)")
+    let result = try answer.json()
+    #expect((result["rejection"] as? [String: Any])?["label"] as? String == "unknown")
+    let found = try #require(result["segments"] as? [String: Any])
+    #expect(found["video"] as? String == "clip.mp4")
+    #expect(found["classes"] as? [String] == Fixtures.classes)
+    let segments = try #require(found["segments"] as? [[String: Any]])
+    // Every window is below a threshold of 1: the whole clip is background.
+    #expect(segments.map { $0["label"] as? String } == ["background"])
+    #expect((found["windows"] as? [Any])?.isEmpty == false)
+
+    let plain = try await HTTP.post(
+      server.url("/v1/predict?name=clip.mp4&reject=none"), body: Fixtures.clipData)
+    let plainResult = try plain.json()
+    #expect(plainResult["rejection"] == nil && plainResult["segments"] == nil)
+    let bad = try await HTTP.post(
+      server.url("/v1/predict?reject=sometimes"), body: Fixtures.clipData)
+    #expect(bad.status == 400)
+    #expect(bad.text.contains("reject must be auto, none or a probability"))
+    await server.stop()
+  }
+
   @Test func readsAFormWhoseBoundariesArriveSplitAcrossPackets() async throws {
     let server = try await RunningServer.start()
     let boundary = "----vidi--split"

@@ -20,6 +20,7 @@ parser.add_argument("--model", default="linear")
 parser.add_argument("--stride", type=float, default=None)
 parser.add_argument("--window", type=float, default=None)
 parser.add_argument("--smoothing", default="none median:5 viterbi:1 viterbi:2 viterbi:4")
+parser.add_argument("--reject", default="auto", help="vidi predict --reject for the segments")
 parser.add_argument("--seed", type=int, default=1)
 parser.add_argument("--out", default="bench/out/segments")
 args = parser.parse_args()
@@ -190,7 +191,7 @@ def score(videos, results):
 
 def segment(model, videos, smoothing):
     command = [args.vidi, "predict", model, *[v for v, _ in videos], "--segments", "--json",
-               "--smoothing", smoothing]
+               "--smoothing", smoothing, "--reject", args.reject]
     if args.stride:
         command += ["--stride", str(args.stride)]
     if args.window:
@@ -249,9 +250,9 @@ def main():
         rows.append((smoothing, accuracy, edit, f1, wall))
     window = results[0]["window"]
     print(f"Segments: {len(videos)} videos, {seconds:.0f} s of video "
-          f"({args.clips} known clips each, {args.unknown} filler as background), model "
+          f"({args.clips} known clips each, {primary} filler as background), model "
           f"{args.model}; window {window['window_seconds']:.2f} s, stride "
-          f"{window['stride_seconds']:.2f} s, reject auto")
+          f"{window['stride_seconds']:.2f} s, reject {args.reject}")
     print()
     print("| smoothing | frame acc | edit | F1@0.10 | F1@0.25 | F1@0.50 | × real time |")
     print("|---|---|---|---|---|---|---|")

@@ -14,11 +14,12 @@ public enum Smoothing: Sendable, Hashable, Codable, CustomStringConvertible {
   /// The default: Viterbi, with the penalty chosen on the bench (`bench/segments`).
   public static let `default` = Smoothing.viterbi(switchPenalty: 1)
 
+  /// The argument form, e.g. `viterbi:1` or `median:5`, which `init(argument:)` parses back.
   public var description: String {
     switch self {
     case .none: "none"
-    case .median(let windows): "median (\(windows) windows)"
-    case .viterbi(let penalty): "viterbi (switch penalty \(String(format: "%g", penalty)))"
+    case .median(let windows): "median:\(windows)"
+    case .viterbi(let penalty): "viterbi:\(String(format: "%g", penalty))"
     }
   }
 

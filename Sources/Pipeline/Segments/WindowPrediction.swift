@@ -99,7 +99,7 @@ public struct VideoSegments: Sendable, Hashable, Codable {
   public var frameRate: Double
   public var classes: [String]
   public var window: WindowPlan
-  /// How windows were smoothed into segments, e.g. `viterbi (switch penalty 4)`.
+  /// How windows were smoothed into segments, e.g. `viterbi:1`.
   public var smoothing: String
   /// The rejection threshold applied, if any.
   public var rejectThreshold: Float?
