@@ -261,8 +261,11 @@ struct SampleClock {
   let rate: Double
   let frameDuration: Double
   let tick: Double
-  /// Subtracted from a raw timestamp's seconds; moved at each jump.
-  private var offset: Double?
+  /// The first frame's timestamp, in ticks: times are counted from it in whole ticks, as
+  /// `FrameStream` counts from the stream's start, so both give bit-identical seconds.
+  private var base: Int64?
+  /// Seconds added to join the jumps so far.
+  private var shift = 0.0
   private var last: Double?
   /// The next sample number wanted.
   private var nextSample = 0
@@ -281,11 +284,11 @@ struct SampleClock {
     let following = last.map { $0 + frameDuration } ?? 0
     var time = following
     if stamp != FFmpeg.noTimestamp, tick > 0 {
-      let raw = Double(stamp) * tick
-      if offset == nil { offset = raw }
-      time = raw - offset!
+      let base = self.base ?? stamp
+      self.base = base
+      time = Double(stamp &- base) * tick + shift
       if let last, time < last - 1e-6 || time > last + Self.maximumGap {
-        offset = raw - following
+        shift += following - time
         time = following
       }
     }

@@ -65,11 +65,16 @@ public enum StreamSource: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// True when the source produces frames at its own pace rather than as fast as they are
-  /// read: everything but a finished file. Live sources drop samples when the reader falls
-  /// behind; a file waits for the reader.
+  /// read: everything but a finished file (standard input redirected from one included).
+  /// Live sources drop samples when the reader falls behind; a file waits for the reader.
   public var isLive: Bool {
-    if case .file(_, let follow) = self { return follow }
-    return true
+    switch self {
+    case .file(_, let follow): return follow
+    case .standardInput:
+      var status = stat()
+      return fstat(0, &status) != 0 || status.st_mode & S_IFMT != S_IFREG
+    case .url, .device: return true
+    }
   }
 
   /// What `avformat_open_input` is given: the URL, the forced input format (devices), and

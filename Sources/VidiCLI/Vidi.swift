@@ -23,8 +23,8 @@ struct Vidi: AsyncParsableCommand {
       + FFmpegLibraries.versions.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
       .joined(separator: ", ") + ")",
     subcommands: [
-      Index.self, Extract.self, Train.self, Evaluate.self, Predict.self, Serve.self, Demo.self,
-      Models.self,
+      Index.self, Extract.self, Train.self, Evaluate.self, Predict.self, Watch.self, Serve.self,
+      Demo.self, Models.self,
     ])
 
   /// Answers a mistyped subcommand with the nearest one before the parser calls it an

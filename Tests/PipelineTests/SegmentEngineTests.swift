@@ -47,8 +47,8 @@ final class LongVideoFixture {
 
   /// Every action in turn, each as `clipsPerAction` clips of one scene played back to back,
   /// as one MPEG-4 video.
-  func longVideo() throws -> URL {
-    let url = folder.appendingPathComponent("long.avi")
+  func longVideo(named name: String = "long.avi") throws -> URL {
+    let url = folder.appendingPathComponent(name)
     let writer = try VideoWriter(
       url: url, width: 64, height: 48,
       options: .init(codec: .mpeg4, frameRate: Self.framesPerSecond))

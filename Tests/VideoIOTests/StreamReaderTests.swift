@@ -101,8 +101,9 @@ import Testing
       }
     }
     writer.start()
+    // Long enough that a writer thread starved by a loaded machine does not end the stream.
     var options = Self.options
-    options.timeout = 1.5
+    options.timeout = 5
     let reader = try StreamReader(StreamSource(growing.path, follow: true), options: options)
     let streamed = try Self.readAll(reader)
     // A followed file ends when it stops growing.

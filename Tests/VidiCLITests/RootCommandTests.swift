@@ -28,7 +28,8 @@ import Testing
 
   @Test func everyCommandsHelpHasExamples() throws {
     for command in [
-      ["index"], ["extract"], ["train"], ["evaluate"], ["predict"], ["serve"], ["demo"],
+      ["index"], ["extract"], ["train"], ["evaluate"], ["predict"], ["watch"], ["serve"],
+      ["demo"],
       ["models"], ["models", "list"], ["models", "fetch"], ["models", "verify"],
       ["models", "check"], ["models", "bench"],
     ] {
