@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 import SequenceModels
 
 /// One setting of a candidate's hyperparameter grid.
@@ -260,7 +261,7 @@ extension TrainingWorkflow {
         }
         let label = data.clips[clip].label
         loss -= log(max(Double(p[label]), 1e-38))
-        if PredictionWorkflow.ranking(p)[0] == label { correct += 1 }
+        if EvaluationMetrics.ranking(p)[0] == label { correct += 1 }
       }
       let n = Double(max(validated.count, 1))
       folds.append((Double(correct) / n, loss / n))
