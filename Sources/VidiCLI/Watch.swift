@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Pipeline
+import SequenceModels
 import VideoIO
 
 /// `vidi watch`: the current action of a live stream, a line each time it changes.
