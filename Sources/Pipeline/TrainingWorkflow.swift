@@ -52,8 +52,8 @@ public struct TrainingOptions: Sendable, Hashable {
   /// Fixes the inverse L2 strength (scikit-learn's C) of the L-BFGS-fitted models (`linear`,
   /// `frame-average`) instead of their default and `linear`'s grid.
   public var penaltyC: Double?
-  /// Under cross-validation with `auto`, ensemble candidates average the best settings of the
-  /// 2, 3, ... up to this many best models (fewer when fewer were scored); below 2, none.
+  /// Under cross-validation with `auto`, the ensemble candidate averages the best settings of
+  /// this many best models (fewer when fewer were scored); below 2, there is none.
   public var ensembleSize = TrainingOptions.defaultEnsembleSize
 
   public init(

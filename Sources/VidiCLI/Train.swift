@@ -17,8 +17,8 @@ struct Train: ParsableCommand {
       stratified by class and group-disjoint when clips have groups). Among the candidates \
       within one standard error of the best mean accuracy the lowest mean log loss wins, and \
       is refit on every training clip (iterative models for the folds' mean best epoch); every \
-      score is printed and saved in the model. Ensembles of the two and of the three best models \
-      (their probabilities averaged) are scored on the same folds and kept only when one wins. A \
+      score is printed and saved in the model. An ensemble of the three best models (their \
+      probabilities averaged) is scored on the same folds and kept only when it wins. A \
       candidate whose training fails is reported and skipped. \
       --val-fraction instead holds out one validation split (whole groups, so the real share \
       is reported) and keeps each model's defaults. Progress is one line per candidate and \

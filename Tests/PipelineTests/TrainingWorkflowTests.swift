@@ -78,24 +78,22 @@ import Testing
     let selection = try #require(model.selection)
     #expect(selection.candidates == scored)
     #expect(
-      selection.candidates.dropLast(2).map(\.name) == [
+      selection.candidates.dropLast().map(\.name) == [
         "linear (C=0.01)", "linear (C=0.1)", "linear (C=1)", "linear (C=10)", "gru (hidden 64)",
         "gru (hidden 128)", "frame-average",
       ])
-    // The last candidates are the ensembles of the best setting of the two and the three best
-    // models.
+    // The last candidate is the ensemble of the best setting of the three best models.
     let ensembles = selection.candidates.suffix(2).compactMap(\.members)
-    #expect(ensembles.map(\.count) == [2, 3])
-    #expect(ensembles[0] == Array(ensembles[1].prefix(2)))
+    #expect(ensembles.map(\.count) == [3])
     #expect(
-      Set(ensembles[1].map { $0.components(separatedBy: " ")[0] })
+      Set(ensembles[0].map { $0.components(separatedBy: " ")[0] })
         == ["linear", "gru", "frame-average"])
-    for member in ensembles[1] {
+    for member in ensembles[0] {
       #expect(selection.candidates.contains { $0.name == member && $0.members == nil })
     }
     #expect(
-      selection.candidates.last?.name == "ensemble of " + ensembles[1].joined(separator: " + "))
-    for candidate in selection.candidates.dropLast(2) {
+      selection.candidates.last?.name == "ensemble of " + ensembles[0].joined(separator: " + "))
+    for candidate in selection.candidates.dropLast() {
       #expect(candidate.foldAccuracies?.count == 3 && candidate.foldLosses?.count == 3)
       #expect(candidate.accuracySD != nil && candidate.lossSD != nil)
       // Each candidate's curves: the fold mean of every epoch run, one record for a solver.
