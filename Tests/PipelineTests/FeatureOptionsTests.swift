@@ -1,5 +1,8 @@
+import Backbones
 import Foundation
+import NumericCore
 import Pipeline
+import SequenceModels
 import Testing
 
 /// `FeatureOptions` is the one typed value behind cache keys and model provenance: files

@@ -1,5 +1,7 @@
+import Demo
 import Foundation
 import Pipeline
+import SequenceModels
 import Testing
 import VideoIO
 

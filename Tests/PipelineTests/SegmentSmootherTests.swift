@@ -1,5 +1,7 @@
 import Foundation
 import Pipeline
+import Reporting
+import SequenceModels
 import Testing
 
 /// Windows one second long, one every half second, with the given probabilities of classes

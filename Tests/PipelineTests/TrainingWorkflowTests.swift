@@ -206,7 +206,7 @@ import Testing
     #expect(loaded == model)
     let evaluation = try EvaluationWorkflow.evaluate(
       loaded, modelPath: url.path,
-      clips: SyntheticClips.orderTask(clipsPerClass: 6, seed: 8, split: "test"),
+      clips: SyntheticClips.orderTask(clipsPerClass: 6, seed: 8, split: .test),
       provenance: SyntheticClips.provenance)
     #expect(evaluation.metrics.accuracy >= 0.9)
     let report = ReportInput(
