@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import SequenceModels
 import Testing
 
 @testable import VidiCLI
