@@ -15,7 +15,10 @@ import Testing
     let calibration = try #require(config["calibration"] as? [String: Any])
     #expect(calibration["clipSeconds"] as? Double == 0.8)
     let rejection = try #require(calibration["rejection"] as? [String: Any])
-    #expect((rejection["threshold"] as? Double).map { (0...1).contains($0) } == true)
+    // A maximum probability is at least 1/K, so a calibrated threshold lies above that.
+    let classCount = try #require((config["classes"] as? [String])?.count)
+    let threshold = try #require(rejection["threshold"] as? Double)
+    #expect(threshold > 1 / Double(classCount) && threshold <= 1)
 
     let clip = workspace.video("test/wave/clip_000.avi")
     let plain = try workspace.run("predict", [workspace.model.path, clip, "--reject", "none"])
