@@ -308,7 +308,7 @@ import VidiServer
         try? await Task.sleep(for: .milliseconds(100))
       }
     }
-    let response = await Task.detached { slow.receiveAll() }.value
+    let response = await onOwnThread { slow.receiveAll() }
     let elapsed = ContinuousClock.now - start
     trickle.cancel()
     slow.close()
@@ -330,7 +330,7 @@ import VidiServer
     let silent = try StalledUpload(
       port: server.port, head: "POST /v1/predict HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Le")
     let start = ContinuousClock.now
-    _ = await Task.detached { silent.receiveAll() }.value
+    _ = await onOwnThread { silent.receiveAll() }
     #expect(ContinuousClock.now - start < .seconds(10))
     silent.close()
     await server.stop()
@@ -428,5 +428,13 @@ enum RawHTTP {
     let statusLine = String(decoding: response[..<split.lowerBound], as: UTF8.self)
     let status = Int(statusLine.split(separator: " ")[1]) ?? 0
     return Answer(status: status, contentType: "", body: response[split.upperBound...])
+  }
+}
+
+/// Runs blocking socket reads on a thread of their own: on the cooperative pool (two threads
+/// on a 2-core machine) two of them at once would starve the server's own timers.
+private func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+  await withCheckedContinuation { continuation in
+    Thread { continuation.resume(returning: work()) }.start()
   }
 }
