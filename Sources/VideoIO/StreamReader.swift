@@ -12,7 +12,7 @@ public struct StreamOptions: Sendable, Hashable {
   /// frame, the end of the stream after it (for a followed file, the file stopped growing).
   public var timeout: Double
   /// Drop samples instead of waiting for the reader when it falls behind; nil: drop for live
-  /// sources, wait for files (`StreamSource.isLive`).
+  /// sources, wait for files, followed ones included (`StreamSource.isLive`).
   public var dropsWhenBehind: Bool?
   /// How far behind the source the reader may get before samples are dropped, in seconds of
   /// samples queued.

@@ -64,12 +64,14 @@ public enum StreamSource: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// True when the source produces frames at its own pace rather than as fast as they are
-  /// read: everything but a finished file (standard input redirected from one included).
-  /// Live sources drop samples when the reader falls behind; a file waits for the reader.
+  /// True when the source produces frames at its own pace and does not keep them for a reader
+  /// that falls behind: everything but a file (standard input redirected from one included).
+  /// Live sources drop samples when the reader falls behind; a file waits for the reader, a
+  /// followed one too: what was written stays on disk, so falling behind a writer costs time,
+  /// never samples.
   public var isLive: Bool {
     switch self {
-    case .file(_, let follow): return follow
+    case .file: return false
     case .standardInput:
       var status = stat()
       return fstat(0, &status) != 0 || status.st_mode & S_IFMT != S_IFREG

@@ -19,7 +19,8 @@ struct Watch: ParsableCommand {
 
       A live source is never waited for: when the machine cannot keep up, samples are dropped \
       and counted (the `dropped` figure) instead of falling behind. A file is read as fast as \
-      it can be processed, without drops (--no-drop makes any source behave like that).
+      it can be processed, without drops, a followed one too, since it keeps what was written \
+      (--no-drop makes any source behave like that).
 
       The watch ends when the stream does, after --timeout seconds without data, or on \
       Ctrl-C; it then settles the last windows and prints a summary (to standard error, or \
