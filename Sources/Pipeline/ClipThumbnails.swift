@@ -10,6 +10,11 @@ extension ReportFrameStrip {
     videoAt url: URL, path: String, sampling: FrameSampling, size: Int
   ) throws(VideoError) {
     let batch = try VideoReader.read(url, sampling: sampling, size: size, bestEffort: true)
+    self.init(frames: batch, path: path)
+  }
+
+  /// Every frame of `batch`, with its index and time.
+  public init(frames batch: FrameBatch, path: String) {
     self.init(
       path: path, frames: (0..<batch.count).map { RGBThumbnail(frame: batch, index: $0) },
       frameIndices: Array(batch.frameIndices.prefix(batch.count)),

@@ -1,5 +1,6 @@
 import Backbones
 import Foundation
+import Reporting
 import SequenceModels
 import VideoIO
 
@@ -37,15 +38,78 @@ public struct VideoPredictor: Sendable {
     videoAt url: URL, name: String? = nil, flip: Bool = false, topK: Int? = nil,
     timeline: Bool = false
   ) throws -> Prediction {
-    let path = name ?? url.path
     let features = try extractor.features(ofVideoAt: url, views: FeatureView.views(flip: flip))
+    // The header read is cheap next to decoding, and only a timeline needs the frame rate.
+    let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
+    return try predict(
+      features, path: name ?? url.path, topK: topK, timeline: timeline, frameRate: frameRate)
+  }
+
+  /// The clip answer of `predict(videoAt:...)` and the segments of
+  /// `SegmentWorkflow.segments(of:...)` for the video at `url`, from one decode: the clip's
+  /// frames are kept as the segments' pass goes by, and encoded as `predict` encodes them.
+  /// `thumbnailSize` also keeps the clip's frames that small (`SegmentedPrediction.thumbnails`).
+  ///
+  /// Only when the video's header misstates its frame count are the clip's frames read again
+  /// (`decodePasses` 2): their places depend on the true count.
+  public func predictWithSegments(
+    videoAt url: URL, name: String? = nil, flip: Bool = false, topK: Int? = nil,
+    timeline: Bool = false, plan: WindowPlan, smoother: SegmentSmoother,
+    thumbnailSize: Int? = nil
+  ) throws -> SegmentedPrediction {
+    let path = name ?? url.path
+    let size = options.cropSize
+    let sizes = [size] + (thumbnailSize.map { [$0] } ?? [])
+    // A video that cannot be read fails as it does in `predict`.
+    let pass: (segments: VideoSegments, kept: [Int: FrameBatch]?, decodedFrames: Int)
+    do {
+      pass = try SegmentWorkflow.pass(
+        of: url, name: path, predictor: self, plan: plan, smoother: smoother,
+        keeping: options.frameSampling, sizes: sizes)
+    } catch let error as VideoError {
+      throw ExtractionError.video(error)
+    }
+    let frameRate = timeline ? pass.segments.frameRate : nil
+    guard let kept = pass.kept, let frames = kept[size] else {
+      let prediction = try predict(
+        videoAt: url, name: name, flip: flip, topK: topK, timeline: timeline)
+      let thumbnails = try thumbnailSize.map { size throws(ExtractionError) in
+        do throws(VideoError) {
+          return try ReportFrameStrip(
+            videoAt: url, path: path, sampling: options.frameSampling, size: size)
+        } catch {
+          throw .video(error)
+        }
+      }
+      return SegmentedPrediction(
+        prediction: prediction, segments: pass.segments, thumbnails: thumbnails,
+        decodePasses: 2, decodedFrames: pass.decodedFrames)
+    }
+    guard frames.count > 0 else { throw ClipFeaturesError.noFrames(path: path) }
+    let encoder = ClipEncoder(encoders: extractor.encoders)
+    let features = encoder.features(
+      of: frames, views: FeatureView.views(flip: flip), frames: options.frames)
+    let prediction = try predict(
+      features, path: path, topK: topK, timeline: timeline, frameRate: frameRate)
+    return SegmentedPrediction(
+      prediction: prediction, segments: pass.segments,
+      thumbnails: thumbnailSize.flatMap { kept[$0] }.map {
+        ReportFrameStrip(frames: $0, path: path)
+      },
+      decodePasses: 1,
+      decodedFrames: pass.decodedFrames)
+  }
+
+  /// The prediction for a clip's features, one entry per view.
+  private func predict(
+    _ features: [FeatureView: CachedFeatures], path: String, topK: Int?, timeline: Bool,
+    frameRate: Double?
+  ) throws -> Prediction {
     guard let original = features[.original] else { throw ClipFeaturesError.noFrames(path: path) }
     let clip = try ClipFeatures(path: path, label: nil, view: .original, cached: original)
     let flipped = try features[.flipped].map {
       try ClipFeatures(path: path, label: nil, view: .flipped, cached: $0)
     }
-    // The header read is cheap next to decoding, and only a timeline needs the frame rate.
-    let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
     // The provenance was checked once, when `options` were read from the model.
     var prediction = try PredictionWorkflow.predict(
       model, modelPath: modelPath, clip: clip, flipped: flipped,
@@ -53,4 +117,16 @@ public struct VideoPredictor: Sendable {
     prediction.sampledFrames = FrameCoverage(original)
     return prediction
   }
+}
+
+/// A video's clip answer and its segments, from `VideoPredictor.predictWithSegments`.
+public struct SegmentedPrediction: Sendable {
+  public var prediction: Prediction
+  public var segments: VideoSegments
+  /// The clip's frames at the thumbnail size asked for, as the model samples them.
+  public var thumbnails: ReportFrameStrip?
+  /// Passes over the video: 1, or 2 when its header misstated its frame count.
+  public var decodePasses: Int
+  /// Frames decoded by the segments' pass (every frame of the video).
+  public var decodedFrames: Int
 }

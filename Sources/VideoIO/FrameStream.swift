@@ -13,6 +13,10 @@ import Foundation
 ///     var batch = FrameBatch(size: 224)
 ///     while try stream.next(into: &batch, limit: 16) { encode(batch) }
 ///
+/// The same pass can also keep the frames a clip sampling picks (`keeping:`), exactly those
+/// `VideoReader.read` gives for it, so a caller that wants both a long video's samples and its
+/// clip frames decodes the video once.
+///
 /// Not thread-safe; one stream per reading task.
 public final class FrameStream {
   /// The file being read.
@@ -34,14 +38,20 @@ public final class FrameStream {
   public private(set) var issue: VideoError?
   /// Frames decoded so far, kept or not.
   public private(set) var decodedFrames = 0
+  /// The clip sampling's frames gathered so far, one batch per size asked for.
+  private var clip: ClipFrames?
 
   /// What the file holds, from its header.
   public var info: VideoInfo { session.info }
 
   /// Opens `url` for reading `rate` frames per second as `size` × `size` squares. With
   /// `bestEffort`, damage in the stream is stepped over and noted in `issue`.
+  ///
+  /// `keeping` also gathers the frames that sampling picks from the whole video, as
+  /// `sizes` × `sizes` squares, for `keptFrames` once the stream has ended.
   public init(
-    url: URL, rate: Double, size: Int = 224, bestEffort: Bool = true, decoderThreads: Int = 1
+    url: URL, rate: Double, size: Int = 224, bestEffort: Bool = true, decoderThreads: Int = 1,
+    keeping sampling: FrameSampling? = nil, sizes: [Int] = []
   ) throws(VideoError) {
     precondition(rate > 0 && rate.isFinite, "sampling rate must be positive")
     precondition(size > 0, "frame size must be positive")
@@ -52,6 +62,24 @@ public final class FrameStream {
     session = try DecodeSession(path: url.path, threads: decoderThreads)
     converter = FrameConverter(size: size, rotation: session.info.rotation)
     clock = StreamClock(session.stream, frameRate: session.info.frameRate)
+    if let sampling, !sizes.isEmpty {
+      let info = session.info
+      clip = ClipFrames(
+        plan: SamplingPlan(
+          sampling, frameCount: info.frameCount, countIsExact: info.frameCountIsExact),
+        sizes: sizes, rotation: info.rotation)
+    }
+  }
+
+  /// The frames `keeping:` asked for, by size, once the stream has ended: those
+  /// `VideoReader.read` gives for the sampling. Nil before the end, and when the header's
+  /// frame count proved wrong so the frames were placed over a length the video does not have
+  /// (`VideoReader` reads again then; so must the caller).
+  public var keptFrames: [Int: FrameBatch]? {
+    guard ended, let clip, clip.plan.replanned(frameCount: position + 1) == nil else {
+      return nil
+    }
+    return clip.batches
   }
 
   /// Empties `batch` and fills it with up to `limit` next samples. Returns false, with an empty
@@ -68,6 +96,7 @@ public final class FrameStream {
       position += 1
       let index = position
       let seconds = clock.seconds(of: frame, index: index)
+      try clip?.keep(frame, index: index, seconds: seconds, path: url.path)
       // Half a frame of slack, so timestamps rounded down do not skip a sample.
       let slack = 0.5 / max(info.frameRate, 1)
       guard index == 0 || seconds + slack >= Double(nextSample) / rate else { continue }
@@ -91,6 +120,46 @@ public final class FrameStream {
           path: url.path, reason: "the stream holds no decodable frames", framesDecoded: 0)
     }
     return batch.count > 0
+  }
+
+  /// The frames a clip sampling picks, gathered as a `VideoReader` pass keeps them.
+  private struct ClipFrames {
+    let plan: SamplingPlan
+    var cursor: SamplingPlan.Cursor
+    var batches: [Int: FrameBatch]
+    let converters: [Int: FrameConverter]
+
+    init(plan: SamplingPlan, sizes: [Int], rotation: Int) {
+      self.plan = plan
+      cursor = SamplingPlan.Cursor(plan.targets)
+      let maximum = plan.sampling.maximumFrameCount ?? 0
+      batches = Dictionary(
+        sizes.map { ($0, FrameBatch(size: $0, reservingFrames: maximum)) },
+        uniquingKeysWith: { first, _ in first })
+      converters = Dictionary(
+        sizes.map { ($0, FrameConverter(size: $0, rotation: rotation)) },
+        uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Keeps the frame for every target it reaches (more than one only when a frame slot was
+    /// skipped), at every size.
+    mutating func keep(
+      _ frame: UnsafeMutablePointer<AVFrame>, index: Int, seconds: Double, path: String
+    ) throws(VideoError) {
+      guard let wanted = cursor.current, index >= wanted else { return }
+      for (size, converter) in converters {
+        guard converter.append(frame, index: index, timestamp: seconds, to: &batches[size]!)
+        else {
+          throw .decodeFailed(
+            path: path, reason: "frame \(index) cannot be converted to RGB", framesDecoded: index)
+        }
+      }
+      cursor.advance()
+      while let next = cursor.current, next <= index {
+        for size in converters.keys { batches[size]!.repeatLastFrame() }
+        cursor.advance()
+      }
+    }
   }
 
   private func decodeNext() throws(VideoError) -> UnsafeMutablePointer<AVFrame>? {

@@ -198,19 +198,30 @@ public struct VidiServer: Sendable {
       let started = ContinuousClock.now
       do {
         let threshold = options.reject.threshold(for: predictor.model)
-        let prediction = try predictor.predict(
+        guard options.segments else {
+          let prediction = try predictor.predict(
+            videoAt: upload.url, name: upload.name, flip: options.flip, topK: options.topK,
+            timeline: options.timeline
+          ).rejecting(below: threshold)
+          let frames =
+            try options.frames
+            ? Self.thumbnails(
+              ReportFrameStrip(
+                videoAt: upload.url, path: upload.name,
+                sampling: predictor.options.frameSampling, size: Self.thumbnailSize))
+            : nil
+          return (prediction, frames, nil as VideoSegments?, started)
+        }
+        // The clip answer, the segments and the thumbnails from one decode of the upload.
+        let found = try predictor.predictWithSegments(
           videoAt: upload.url, name: upload.name, flip: options.flip, topK: options.topK,
-          timeline: options.timeline
-        ).rejecting(below: threshold)
-        let frames = try options.frames ? Self.thumbnails(upload, predictor.options) : nil
-        let segments =
-          try options.segments
-          ? SegmentWorkflow.segments(
-            of: upload.url, name: upload.name, predictor: predictor,
-            plan: WindowPlan(model: predictor.model),
-            smoother: SegmentSmoother(classes: predictor.model.classes, rejectThreshold: threshold))
-          : nil
-        return (prediction, frames, segments, started)
+          timeline: options.timeline, plan: WindowPlan(model: predictor.model),
+          smoother: SegmentSmoother(classes: predictor.model.classes, rejectThreshold: threshold),
+          thumbnailSize: options.frames ? Self.thumbnailSize : nil)
+        return (
+          found.prediction.rejecting(below: threshold), try found.thumbnails.map(Self.thumbnails),
+          found.segments, started
+        )
       } catch {
         throw RequestError(error, video: upload.name)
       }
@@ -225,11 +236,12 @@ public struct VidiServer: Sendable {
       frames: frames, segments: segments)
   }
 
+  /// Side of the thumbnails of `frames=1`, in pixels.
+  static let thumbnailSize = 96
+
   /// The frames the model sees, as small PNGs.
-  static func thumbnails(_ upload: Upload, _ options: FeatureOptions) throws -> [FrameThumbnail] {
-    let strip = try ReportFrameStrip(
-      videoAt: upload.url, path: upload.name, sampling: options.frameSampling, size: 96)
-    return try zip(strip.frames, zip(strip.frameIndices, strip.times)).map { frame, place in
+  static func thumbnails(_ strip: ReportFrameStrip) throws -> [FrameThumbnail] {
+    try zip(strip.frames, zip(strip.frameIndices, strip.times)).map { frame, place in
       FrameThumbnail(frame: place.0, time: place.1, png: try PNGEncoder.dataURL(frame))
     }
   }

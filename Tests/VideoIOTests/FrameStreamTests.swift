@@ -3,6 +3,31 @@ import Testing
 import VideoIO
 
 @Suite struct FrameStreamTests {
+  /// The frames a clip sampling picks, kept on the stream's pass, are those `VideoReader`
+  /// gives for it (which seeks between them), at every size asked for.
+  @Test func keepsAClipSamplingsFramesOnTheSamePass() throws {
+    let scratch = try Scratch()
+    for name in ["kept.mp4", "kept.ts"] {
+      let url = try scratch.indexedClip(name, frames: 90)
+      let stream = try FrameStream(
+        url: url, rate: 5, size: 32, keeping: .uniform(7), sizes: [32, 16])
+      #expect(stream.keptFrames == nil)
+      var batch = FrameBatch(size: 32)
+      var samples = 0
+      while try stream.next(into: &batch, limit: 4) { samples += batch.count }
+      #expect(samples == 18)
+      #expect(stream.decodedFrames == 90)
+      let kept = try #require(stream.keptFrames, "\(name)")
+      for size in [32, 16] {
+        let direct = try VideoReader.read(url, sampling: .uniform(7), size: size)
+        #expect(kept[size]?.count == 7)
+        #expect(kept[size]?.frameIndices == direct.frameIndices)
+        #expect(kept[size]?.timestamps == direct.timestamps)
+        #expect(kept[size]?.pixels == direct.pixels)
+      }
+    }
+  }
+
   @Test func keepsFramesAtTheRateInBatchesUntilTheEnd() throws {
     let scratch = try Scratch()
     let url = try scratch.indexedClip(

@@ -133,6 +133,37 @@ import VidiServer
     await server.stop()
   }
 
+  /// With `segments=1` the upload is decoded once for everything (counted in
+  /// SegmentedPredictionTests); the clip answer and the frames are those of a plain request.
+  @Test func segmentsComeWithThePlainRequestsAnswerAndFrames() async throws {
+    let server = try await RunningServer.start()
+    let query = "/v1/predict?name=clip.mp4&top_k=all&frames=1&reject=none"
+    let plain = try await HTTP.post(server.url(query), body: Fixtures.clipData).json()
+    let answer = try await HTTP.post(server.url(query + "&segments=1"), body: Fixtures.clipData)
+    #expect(answer.status == 200, "\(answer.text)")
+    let both = try answer.json()
+    #expect(both["segments"] is [String: Any] && plain["segments"] == nil)
+    let expected = try #require(plain["predictions"] as? [[String: Any]])
+    let found = try #require(both["predictions"] as? [[String: Any]])
+    #expect(found.map { $0["label"] as? String } == expected.map { $0["label"] as? String })
+    for (a, b) in zip(found, expected) {
+      let (p, q) = (a["probability"] as? Double ?? -1, b["probability"] as? Double ?? 1)
+      #expect(abs(p - q) < 1e-5)
+    }
+    let frames = try #require(both["frames"] as? [[String: Any]])
+    let plainFrames = try #require(plain["frames"] as? [[String: Any]])
+    #expect(frames.count == plainFrames.count && !frames.isEmpty)
+    for (a, b) in zip(frames, plainFrames) {
+      #expect(a["frame"] as? Int == b["frame"] as? Int)
+      #expect(a["png"] as? String == b["png"] as? String)
+    }
+    // A file that is not a video fails as it does without segments.
+    let bad = try await HTTP.post(
+      server.url("/v1/predict?name=notes.txt&segments=1"), body: Data("not a video".utf8))
+    #expect(bad.status == 415, "\(bad.text)")
+    await server.stop()
+  }
+
   @Test func segmentsAndRejectionAreAskedForInTheQuery() async throws {
     let server = try await RunningServer.start()
     let answer = try await HTTP.post(

@@ -36,8 +36,22 @@ public enum SegmentWorkflow {
     of url: URL, name: String? = nil, predictor: VideoPredictor, plan: WindowPlan,
     smoother: SegmentSmoother, progress: (SegmentProgress) -> Void = { _ in }
   ) throws -> VideoSegments {
+    try pass(
+      of: url, name: name, predictor: predictor, plan: plan, smoother: smoother,
+      progress: progress
+    ).segments
+  }
+
+  /// One decode of the video at `url`: its segments, and the frames `keeping` picks from the
+  /// whole video at each of `sizes` (see `FrameStream.keptFrames`), with the frames decoded.
+  static func pass(
+    of url: URL, name: String?, predictor: VideoPredictor, plan: WindowPlan,
+    smoother: SegmentSmoother, keeping: FrameSampling? = nil, sizes: [Int] = [],
+    progress: (SegmentProgress) -> Void = { _ in }
+  ) throws -> (segments: VideoSegments, kept: [Int: FrameBatch]?, decodedFrames: Int) {
     let engine = SegmentEngine(predictor: predictor, plan: plan)
-    let stream = try FrameStream(url: url, rate: plan.sampleRate, size: engine.frameSize)
+    let stream = try FrameStream(
+      url: url, rate: plan.sampleRate, size: engine.frameSize, keeping: keeping, sizes: sizes)
     let start = Date()
     var batch = FrameBatch(size: engine.frameSize, reservingFrames: batchFrames)
     var windows: [WindowPrediction] = []
@@ -53,11 +67,12 @@ public enum SegmentWorkflow {
     windows += try engine.finish()
     let frameRate = stream.info.frameRate
     let duration = max(stream.info.duration, seen + 1 / max(frameRate, 1))
-    return VideoSegments(
+    let segments = VideoSegments(
       video: name ?? url.path, duration: duration, frameRate: frameRate,
       classes: predictor.model.classes, window: plan, smoothing: smoother.smoothing.description,
       rejectThreshold: smoother.rejectThreshold,
       segments: smoother.segments(windows, duration: duration, frameRate: frameRate),
       windows: windows)
+    return (segments, stream.keptFrames, stream.decodedFrames)
   }
 }
