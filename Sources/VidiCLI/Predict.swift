@@ -27,13 +27,14 @@ struct Predict: ParsableCommand {
         vidi predict ucf101.vidi clips/ --output predictions.csv
         vidi predict ucf101.vidi 'clips/*.avi' testlist01.txt --output predictions.jsonl
         vidi predict ucf101.vidi recording.mp4 --segments --stride 1 --json
+        vidi predict ucf101.vidi recording.mp4 --segments --report segments.html
 
       --reject (default auto) answers `unknown` when the top probability is below the \
       threshold calibrated at training time (95% of held-out known clips stay above it); \
       --reject none gives the plain ranking. --segments slides a window of the model's clip \
       length (recorded at training) over the video, decoding it once and encoding each \
       sampled frame once, and smooths the windows' labels over time (Viterbi with a \
-      switching penalty by default); stretches where nothing known happens are `background`.
+      switching penalty by default); stretches where nothing known happens are `background`.       --report writes one self-contained HTML file showing each video's segments on a time       axis over a strip of its frames, the windows' confidence and the table of segments.
       """)
 
   @Argument(help: "The model folder written by `vidi train`.")
@@ -74,6 +75,13 @@ struct Predict: ParsableCommand {
   var smoothing: Smoothing = .default
 
   @Option(
+    help: "With --segments: write an HTML report of the segments on a time axis to this file.")
+  var report: String?
+
+  @Flag(help: "Replace the Vidi report already at --report (nothing else is ever replaced).")
+  var force = false
+
+  @Option(
     help: """
       "None of these": auto (the threshold calibrated at training), a probability, or none. \
       Below it a clip is `unknown`, a segment `background`.
@@ -104,6 +112,9 @@ struct Predict: ParsableCommand {
     }
     if !segments && (window != nil || stride != nil) {
       throw ValidationError("--window and --stride apply to --segments.")
+    }
+    if !segments && (report != nil || force) {
+      throw ValidationError("--report and --force apply to --segments.")
     }
     if segments && (output != nil || timeline || featureArguments.tta != nil) {
       throw ValidationError("--segments does not combine with --output, --timeline or --tta.")

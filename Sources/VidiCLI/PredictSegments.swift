@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Pipeline
+import Reporting
 
 // Both parse `init?(argument:)`, which Pipeline gives them.
 extension Smoothing: ExpressibleByArgument {}
@@ -9,8 +10,17 @@ extension RejectOption: ExpressibleByArgument {}
 
 extension Predict {
   /// `--segments`: each video's segments, as text or JSON (an array when several videos were
-  /// asked for; a failed video is `{"video", "error"}` there and a line on standard error).
+  /// asked for; a failed video is `{"video", "error"}` there and a line on standard error),
+  /// and with `--report` as an HTML report.
   func segmentAll(_ inputs: PredictionInputs, with predictor: VideoPredictor) throws {
+    let reportTarget = report.map { OutputTarget(URL(fileURLWithPath: $0), kind: .report) }
+    do {
+      try reportTarget?.check(
+        force: force, inputs: [URL(fileURLWithPath: self.model)] + inputs.videos.map(\.url))
+    } catch {
+      Console.failure("\(error)")
+      throw ExitCode.failure
+    }
     let model = predictor.model
     let plan = WindowPlan(model: model, window: window, stride: stride)
     if window == nil && model.calibration?.clipSeconds == nil {
@@ -26,6 +36,7 @@ extension Predict {
     let smoother = SegmentSmoother(
       classes: model.classes, rejectThreshold: threshold, smoothing: smoothing)
     var results: [SegmentResult] = []
+    var reported: [ReportSegmentedVideo] = []
     for problem in inputs.problems {
       Console.failure(problem.description)
       results.append(.failed(video: problem.argument, reason: problem.reason))
@@ -39,6 +50,12 @@ extension Predict {
         display.close()
         if !json { print(found.text) }
         results.append(.segments(found))
+        if report != nil {
+          // The frames only illustrate the report: a video that segmented has them.
+          let strip = try? ReportFrameStrip.spread(
+            videoAt: video.url, path: video.name, size: 72)
+          reported.append(ReportSegmentedVideo(found, strip: strip))
+        }
       } catch {
         display.close()
         Console.failure("\(error)")
@@ -50,6 +67,28 @@ extension Predict {
         results.count == 1 && !inputs.isBatch
         ? try PrettyJSON.encode(results[0]) : try PrettyJSON.encode(results)
       print(String(decoding: data, as: UTF8.self))
+    }
+    if let reportTarget, let report {
+      let facts = [
+        ReportFact("Model", "\(self.model) (\(model.typeName))"),
+        ReportFact("Windows", plan.summary),
+        ReportFact("Smoothing", smoother.smoothing.description),
+        ReportFact(
+          "Rejection", threshold.map { String(format: "below %.3f: background", $0) } ?? "none"),
+      ]
+      let failures = results.compactMap { result -> ReportSkippedClip? in
+        guard case .failed(let video, let reason) = result else { return nil }
+        return ReportSkippedClip(path: video, reason: reason)
+      }
+      do {
+        try HTMLReport.write(
+          SegmentsReportInput(facts: facts, videos: reported, failures: failures),
+          to: reportTarget.url)
+      } catch {
+        Console.failure("\(error)")
+        throw ExitCode.failure
+      }
+      if !json { print("\nReport: \(report)") }
     }
     if results.contains(where: \.failed) { throw ExitCode.failure }
   }

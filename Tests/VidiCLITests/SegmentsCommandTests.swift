@@ -49,6 +49,27 @@ import Testing
     let text = try workspace.run("predict", [workspace.model.path, clip, "--segments"])
     #expect(text.stdout.contains(#/\n  0\.00–0\.\d\d  \S+  \d\.\d\d/#), "\(text.stdout)")
 
+    // --report: the segments on a time axis, also for a batch where a video fails.
+    let report = workspace.folder.appendingPathComponent("segments.html")
+    let reported = try workspace.run(
+      "predict",
+      [workspace.model.path, clip, "missing.avi", "--segments", "--report", report.path])
+    #expect(reported.status != 0)
+    #expect(reported.stdout.contains("Report: \(report.path)"), "\(reported.stderr)")
+    let html = try String(contentsOf: report, encoding: .utf8)
+    #expect(html.contains("<h2>Segments of \(clip)</h2>"))
+    #expect(html.contains("<table class=\"segments\">") && html.contains("missing.avi"))
+    let again = try workspace.run(
+      "predict", [workspace.model.path, clip, "--segments", "--report", report.path])
+    #expect(again.status != 0 && again.stderr.contains(report.path))
+    let forced = try workspace.run(
+      "predict", [workspace.model.path, clip, "--segments", "--report", report.path, "--force"])
+    #expect(forced.status == 0, "\(forced.stderr)")
+    #expect(try String(contentsOf: report, encoding: .utf8).contains("missing.avi") == false)
+    let unsegmented = try workspace.run(
+      "predict", [workspace.model.path, clip, "--report", report.path])
+    #expect(unsegmented.stderr.contains("--report and --force apply to --segments"))
+
     let misplaced = try workspace.run("predict", [workspace.model.path, clip, "--window", "2"])
     #expect(misplaced.status != 0)
     #expect(misplaced.stderr.contains("--window and --stride apply to --segments"))
