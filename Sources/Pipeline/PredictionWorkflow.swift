@@ -67,6 +67,9 @@ public struct Prediction: Sendable, Hashable, Codable {
   public var sampledFrames: FrameCoverage?
   /// Set when the answer is "unknown": the top probability fell below the rejection threshold.
   public var rejection: Rejection?
+  /// The clip's feature-space "none of these" score (`FeatureRejection`), when the model
+  /// has one.
+  public var featureScore: Float?
 
   public init(
     video: String, predictions: [LabelProbability], timeline: [TimelineFrame]? = nil,
@@ -83,6 +86,7 @@ public struct Prediction: Sendable, Hashable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case video, predictions, timeline, warning, rejection
+    case featureScore = "feature_score"
     case sampledFrames = "sampled_frames"
   }
 
@@ -93,6 +97,7 @@ public struct Prediction: Sendable, Hashable, Codable {
     timeline = try container.decodeIfPresent([TimelineFrame].self, forKey: .timeline)
     sampledFrames = try container.decodeIfPresent(FrameCoverage.self, forKey: .sampledFrames)
     rejection = try container.decodeIfPresent(Rejection.self, forKey: .rejection)
+    featureScore = try container.decodeIfPresent(Float.self, forKey: .featureScore)
   }
 
   public func encode(to encoder: any Encoder) throws {
@@ -103,6 +108,7 @@ public struct Prediction: Sendable, Hashable, Codable {
     try container.encodeIfPresent(sampledFrames, forKey: .sampledFrames)
     try container.encodeIfPresent(warning, forKey: .warning)
     try container.encodeIfPresent(rejection, forKey: .rejection)
+    try container.encodeIfPresent(featureScore, forKey: .featureScore)
   }
 
   /// The plain-text form: the video, then `Label: 56.50%` per class, then the timeline as a

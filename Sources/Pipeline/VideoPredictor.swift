@@ -115,6 +115,8 @@ public struct VideoPredictor: Sendable {
       model, modelPath: modelPath, clip: clip, flipped: flipped,
       provenance: nil, topK: topK, timeline: timeline, frameRate: frameRate)
     prediction.sampledFrames = FrameCoverage(original)
+    prediction.featureScore = model.calibration?.featureRejection?.score(
+      features: clip.values, length: clip.length)
     return prediction
   }
 }

@@ -9,10 +9,17 @@ public struct ModelCalibration: Sendable, Codable, Equatable {
   /// frame sampling was spread over.
   public var clipSeconds: Double?
   public var rejection: RejectionThreshold?
+  /// The feature-space rejection, preferred by `--reject auto` when present; models trained
+  /// before it existed have only `rejection`.
+  public var featureRejection: FeatureRejection?
 
-  public init(clipSeconds: Double? = nil, rejection: RejectionThreshold? = nil) {
+  public init(
+    clipSeconds: Double? = nil, rejection: RejectionThreshold? = nil,
+    featureRejection: FeatureRejection? = nil
+  ) {
     self.clipSeconds = clipSeconds
     self.rejection = rejection
+    self.featureRejection = featureRejection
   }
 
   /// The longest clip length a model file may declare: an hour, far above any action clip.

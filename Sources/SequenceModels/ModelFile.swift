@@ -236,6 +236,11 @@ extension TrainedModel {
           + "standard deviations must be positive and finite")
     }
     if let problem = config.calibration?.problem { throw invalid(problem) }
+    if let problem = config.calibration?.featureRejection?.problem(
+      classes: config.classes.count, dimension: d)
+    {
+      throw invalid(problem)
+    }
     if let provenance = config.provenance {
       let frames = FeatureProvenance.frameCountLimit
       guard frames.contains(provenance.frameCount) else {

@@ -29,9 +29,11 @@ struct Predict: ParsableCommand {
         vidi predict ucf101.vidi recording.mp4 --segments --stride 1 --json
         vidi predict ucf101.vidi recording.mp4 --segments --report segments.html
 
-      --reject (default auto) answers `unknown` when the top probability is below the \
-      threshold calibrated at training time (95% of held-out known clips stay above it); \
-      --reject none gives the plain ranking. --segments slides a window of the model's clip \
+      --reject (default auto) answers `unknown` when the clip's score is below the \
+      threshold calibrated at training time (95% of held-out known clips stay above it): \
+      the cosine similarity of its mean feature to the nearest class mean, or the top \
+      probability for models trained before that was recorded; --reject P thresholds the \
+      top probability at P; --reject none gives the plain ranking. --segments slides a window of the model's clip \
       length (recorded at training) over the video, decoding it once and encoding each \
       sampled frame once, and smooths the windows' labels over time (Viterbi with a \
       switching penalty by default); stretches where nothing known happens are `background`.       --report writes one self-contained HTML file showing each video's segments on a time       axis over a strip of its frames, the windows' confidence and the table of segments.
@@ -83,7 +85,7 @@ struct Predict: ParsableCommand {
 
   @Option(
     help: """
-      "None of these": auto (the threshold calibrated at training), a probability, or none. \
+      "None of these": auto (the rule calibrated at training), a top probability, or none. \
       Below it a clip is `unknown`, a segment `background`.
       """)
   var reject: RejectOption = .auto
@@ -194,7 +196,7 @@ struct Predict: ParsableCommand {
           try predictor.predict(
             videoAt: video.url, name: video.name, flip: featureArguments.flip, topK: topK,
             timeline: timeline
-          ).rejecting(below: reject.threshold(for: predictor.model)))
+          ).rejecting(reject.rule(for: predictor.model)))
         if !quiet { print(result.prediction!.text) }
         if let warning = result.prediction?.warning { Console.failure("warning: \(warning)") }
       } catch {

@@ -28,13 +28,13 @@ extension Predict {
         "note: \(self.model): the model does not record its clip length (trained before it "
           + "was); windows of \(WindowPlan.defaultWindowSeconds) s (--window to change)")
     }
-    let threshold = reject.threshold(for: model)
-    if case .auto = reject, threshold == nil {
+    let rule = reject.rule(for: model)
+    if case .auto = reject, rule == nil {
       Console.failure(
         "note: \(self.model): the model has no rejection threshold; no background segments")
     }
     let smoother = SegmentSmoother(
-      classes: model.classes, rejectThreshold: threshold, smoothing: smoothing)
+      classes: model.classes, rejection: rule, smoothing: smoothing)
     var results: [SegmentResult] = []
     var reported: [ReportSegmentedVideo] = []
     for problem in inputs.problems {

@@ -154,7 +154,7 @@ struct Train: ParsableCommand {
         TrainingWorkflow.train(
           set, provenance: options.provenance, options: trainingOptions,
           onEpoch: { progress.epoch($0) }, onScore: { progress.score($0) },
-            onSkip: { progress.skipped($0) }),
+          onSkip: { progress.skipped($0) }),
         set: set, clips: clips, folds: folds, seed: seed)
       progress.clear()
       say(String(format: "Trained in %.1f s", Date().timeIntervalSince(start)))
@@ -190,6 +190,13 @@ struct Train: ParsableCommand {
         String(
           format: "rejection threshold %.3f (max probability; keeps %.1f%% of the ",
           rejection.threshold, rejection.calibrationTPR * 100) + rejection.source + ")")
+    }
+    if let rejection = calibration.featureRejection {
+      parts.append(
+        String(format: "feature rejection %.3f (", rejection.threshold) + rejection.score
+          + String(
+            format: ", used by --reject auto; keeps %.1f%% of the ", rejection.calibrationTPR * 100)
+          + rejection.source + ")")
     }
     return parts.isEmpty ? nil : "Calibration: " + parts.joined(separator: "; ")
   }

@@ -39,6 +39,34 @@ import Testing
     #expect(try TrainedModel.load(from: url).calibration == nil)
   }
 
+  @Test func featureRejectionScoresByTheNearestClassMean() throws {
+    let rejection = try #require(
+      FeatureRejection.calibrated(
+        classMeans: [[1, 0], [0, 2]], scores: [0.9, 1, 0.8, 1], targetTPR: 0.75, source: "test"))
+    #expect(rejection.threshold == 0.9)
+    #expect(abs(rejection.spread - 0.0829) < 1e-3)
+    #expect(rejection.score(mean: [3, 0]) == 1)
+    #expect(abs(rejection.score(mean: [1, 1]) - Float(0.5).squareRoot()) < 1e-6)
+    #expect(rejection.score(mean: [0, 0]) == 0)
+    // Rows past `length` are padding and do not count.
+    #expect(rejection.score(features: [0, 5, 9, 9], length: 1) == 1)
+  }
+
+  @Test func aFeatureRejectionThatDoesNotFitTheModelIsRejectedAtLoad() throws {
+    let folder = try ModelFileTests.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let url = folder.appendingPathComponent("bad-means.vidi")
+    let model = try ModelFileTests.model(.linear)
+    let bad = ModelCalibration(
+      featureRejection: FeatureRejection(
+        classMeans: [[1, 2]], threshold: 0.9, spread: 0.1, targetTPR: 0.95, calibrationTPR: 0.95,
+        source: "test"))
+    try model.withCalibration(bad).save(to: url)
+    #expect {
+      _ = try TrainedModel.load(from: url)
+    } throws: { "\($0)".contains("calibration.featureRejection.classMeans") }
+  }
+
   @Test func anImpossibleThresholdIsRejectedAtLoad() throws {
     let folder = try ModelFileTests.scratch()
     defer { try? FileManager.default.removeItem(at: folder) }

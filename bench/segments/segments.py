@@ -2,8 +2,8 @@
 `vidi predict --segments` on them, and scores the segments with the standard temporal
 segmentation metrics (frame-wise accuracy, segmental edit score, F1@{0.10,0.25,0.50}, as in
 MS-TCN's evaluation) for each smoothing; then measures "none of these" (leave one class out of
-training: AUROC of known vs unknown test clips on the max probability, and the known clips'
-accuracy at the calibrated threshold). Standard library only."""
+training: AUROC of known vs unknown test clips on the score `--reject auto` applies and on the
+max probability, and the known clips' accuracy at the calibrated threshold). Standard library only."""
 import argparse, json, os, random, subprocess, sys, time
 
 FPS = 25
@@ -217,15 +217,23 @@ def rejection(unknown, model):
         return json.loads(out)
     known = predict([c for c, _ in known_clips])
     unknown_results = predict(unknown_clips)
-    known_scores = [r["predictions"][0]["probability"] for r in known]
-    unknown_scores = [r["predictions"][0]["probability"] for r in unknown_results]
-    threshold = json.load(open(f"{model}/config.json"))["calibration"]["rejection"]["threshold"]
+    calibration = json.load(open(f"{model}/config.json"))["calibration"]
+    # The score `--reject auto` applies: the feature-space one when the model has it.
+    feature = calibration.get("featureRejection")
+    rule = feature or calibration["rejection"]
+    key = (lambda r: r["feature_score"]) if feature else (lambda r: r["predictions"][0]["probability"])
+    known_scores = [key(r) for r in known]
+    unknown_scores = [key(r) for r in unknown_results]
+    probability = lambda r: r["predictions"][0]["probability"]
+    threshold = rule["threshold"]
     accepted_right = sum(r["predictions"][0]["label"] == label and "rejection" not in r
                          for r, (_, label) in zip(known, known_clips))
     plain_right = sum(r["predictions"][0]["label"] == label for r, (_, label) in zip(known, known_clips))
     return {
-        "unknown": unknown, "threshold": threshold,
+        "unknown": unknown, "threshold": threshold, "score": rule["score"],
         "auroc": auroc(known_scores, unknown_scores),
+        "auroc_max_probability": auroc([probability(r) for r in known],
+                                       [probability(r) for r in unknown_results]),
         "known_accuracy_plain": plain_right / len(known),
         "known_accuracy_at_threshold": accepted_right / len(known),
         "known_accepted": sum("rejection" not in r for r in known) / len(known),
@@ -260,18 +268,20 @@ def main():
         print(f"| {smoothing} | {accuracy:.3f} | {edit:.1f} | {f1[0.10]:.1f} | {f1[0.25]:.1f} "
               f"| {f1[0.50]:.1f} | {seconds / wall:.0f}× |")
     print()
-    print("| left out | threshold | AUROC known vs unknown | known acc (no reject) | known acc at threshold | known accepted | unknown rejected |")
-    print("|---|---|---|---|---|---|---|")
+    print("| left out | score | threshold | AUROC known vs unknown | AUROC of max probability | known acc (no reject) | known acc at threshold | known accepted | unknown rejected |")
+    print("|---|---|---|---|---|---|---|---|---|")
     measures = []
     for unknown in unknowns:
         m = rejection(unknown, train(unknown))
         measures.append(m)
-        print(f"| {unknown} | {m['threshold']:.3f} | {m['auroc']:.3f} | {m['known_accuracy_plain']:.3f} "
+        print(f"| {unknown} | {m['score']} | {m['threshold']:.3f} | {m['auroc']:.3f} "
+              f"| {m['auroc_max_probability']:.3f} | {m['known_accuracy_plain']:.3f} "
               f"| {m['known_accuracy_at_threshold']:.3f} | {m['known_accepted']:.3f} "
               f"| {m['unknown_rejected']:.3f} |", flush=True)
     if len(measures) > 1:
         mean = lambda key: sum(m[key] for m in measures) / len(measures)
-        print(f"| mean | | {mean('auroc'):.3f} | {mean('known_accuracy_plain'):.3f} "
+        print(f"| mean | | | {mean('auroc'):.3f} | {mean('auroc_max_probability'):.3f} "
+              f"| {mean('known_accuracy_plain'):.3f} "
               f"| {mean('known_accuracy_at_threshold'):.3f} | {mean('known_accepted'):.3f} "
               f"| {mean('unknown_rejected'):.3f} |")
 

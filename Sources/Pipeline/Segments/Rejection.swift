@@ -24,7 +24,20 @@ public enum RejectOption: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// The threshold to apply with `model`; nil for none.
+  /// The rule to apply with `model`: with `auto`, its feature-space rejection when it has one,
+  /// else its maximum-probability threshold; nil for none.
+  public func rule(for model: TrainedModel) -> RejectionRule? {
+    switch self {
+    case .auto:
+      model.calibration?.featureRejection.map {
+        RejectionRule.features($0, probabilityFloor: model.calibration?.rejection?.threshold)
+      } ?? model.calibration?.rejection.map { .maxProbability($0.threshold) }
+    case .threshold(let value): .maxProbability(value)
+    case .none: nil
+    }
+  }
+
+  /// The maximum-probability threshold to apply with `model`; nil for none.
   public func threshold(for model: TrainedModel) -> Float? {
     switch self {
     case .auto: model.calibration?.rejection?.threshold
@@ -42,17 +55,47 @@ public enum RejectOption: Sendable, Hashable, CustomStringConvertible {
   }
 }
 
-/// A clip's answer replaced by "unknown": its score (the maximum probability) fell below the
-/// rejection threshold. Encodes as `{"label": "unknown", "score", "threshold"}`.
+/// When an answer is "none of these": a score and the threshold it must reach.
+public enum RejectionRule: Sendable, Hashable {
+  /// The maximum class probability, below this.
+  case maxProbability(Float)
+  /// The feature-space score (`FeatureRejection`) below its threshold, or the maximum
+  /// probability below `probabilityFloor`: each catches unknowns the other misses (a clip
+  /// unlike the training data; a clip between two classes), and on the bench's long videos
+  /// rejecting on either labels background better than either alone.
+  case features(FeatureRejection, probabilityFloor: Float?)
+
+  public var threshold: Float {
+    switch self {
+    case .maxProbability(let value): value
+    case .features(let rejection, _): rejection.threshold
+    }
+  }
+
+  /// The name of the score thresholded, as models record it.
+  public var score: String {
+    switch self {
+    case .maxProbability: "max-probability"
+    case .features(let rejection, _): rejection.score
+    }
+  }
+}
+
+/// A clip's answer replaced by "unknown": its score fell below the rejection threshold.
+/// Encodes as `{"label": "unknown", "score", "threshold"}`, plus `"method"` (the score's name)
+/// when it is not the maximum probability.
 public struct Rejection: Sendable, Hashable, Codable {
   public var label: String
   public var score: Float
   public var threshold: Float
+  /// The score's name, e.g. "class-mean-cosine"; nil for the maximum probability.
+  public var method: String?
 
-  public init(score: Float, threshold: Float) {
+  public init(score: Float, threshold: Float, method: String? = nil) {
     label = RejectOption.unknown
     self.score = score
     self.threshold = threshold
+    self.method = method
   }
 }
 
@@ -66,6 +109,24 @@ extension Prediction {
     var copy = self
     copy.rejection = Rejection(score: score, threshold: threshold)
     return copy
+  }
+
+  /// This prediction, marked "unknown" when `rule`'s score is below its threshold (nil:
+  /// unchanged). A feature-space rule rejects on `featureScore` (nothing without one), then on
+  /// its probability floor.
+  public func rejecting(_ rule: RejectionRule?) -> Prediction {
+    switch rule {
+    case .none: return self
+    case .maxProbability(let threshold): return rejecting(below: threshold)
+    case .features(let rejection, let floor):
+      guard let score = featureScore, score < rejection.threshold else {
+        return rejecting(below: floor)
+      }
+      var copy = self
+      copy.rejection = Rejection(
+        score: score, threshold: rejection.threshold, method: rejection.score)
+      return copy
+    }
   }
 
   /// The answer: "unknown" when rejected, else the most probable class.

@@ -76,12 +76,14 @@ public final class SegmentEngine {
         label: 0)
     }
     let probabilities = try model.predict(clips)
+    let rejection = model.calibration?.featureRejection
     return zip(windows, probabilities).map { window, probabilities in
       let best = EvaluationMetrics.ranking(probabilities)[0]
       return WindowPrediction(
         start: window.start, end: window.end, startFrame: window.startFrame,
         endFrame: window.endFrame, label: model.classes[best], confidence: probabilities[best],
-        probabilities: probabilities)
+        probabilities: probabilities,
+        featureScore: rejection?.score(features: window.values, length: window.length))
     }
   }
 }

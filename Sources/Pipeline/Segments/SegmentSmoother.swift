@@ -43,31 +43,55 @@ public enum Smoothing: Sendable, Hashable, Codable, CustomStringConvertible {
 
 /// Turns a video's window predictions into segments.
 ///
-/// The states are the model's classes, plus background when a rejection threshold is given:
-/// a window scores `log p(class)` for each class and `log threshold` for background, so without
-/// smoothing a window is background exactly when its maximum probability is below the
-/// threshold, and smoothing weighs "nothing known" like any class.
+/// The states are the model's classes, plus background when there is a rejection rule. A
+/// window scores `log p(class)` for each class. For background it scores `log threshold` under
+/// a maximum-probability rule; under a feature-space rule, the larger of `log floor` (its
+/// probability floor) and its best class's score plus the evidence against every class,
+/// `(threshold - featureScore) / spread`. Either way, without smoothing a window is background
+/// exactly when the rule rejects it, and smoothing weighs "nothing known" like any class.
 public struct SegmentSmoother: Sendable {
   public var classes: [String]
-  public var rejectThreshold: Float?
+  public var rejection: RejectionRule?
   public var smoothing: Smoothing
 
-  public init(classes: [String], rejectThreshold: Float? = nil, smoothing: Smoothing = .default) {
+  public init(classes: [String], rejection: RejectionRule?, smoothing: Smoothing = .default) {
     self.classes = classes
-    self.rejectThreshold = rejectThreshold
+    self.rejection = rejection
     self.smoothing = smoothing
   }
 
-  /// Labels of the states: the classes, then background when there is a threshold.
+  /// A smoother rejecting windows whose maximum probability is below `rejectThreshold`.
+  public init(classes: [String], rejectThreshold: Float? = nil, smoothing: Smoothing = .default) {
+    self.init(
+      classes: classes, rejection: rejectThreshold.map(RejectionRule.maxProbability),
+      smoothing: smoothing)
+  }
+
+  /// The threshold of the rejection rule, on its own score.
+  public var rejectThreshold: Float? { rejection?.threshold }
+
+  /// Labels of the states: the classes, then background when there is a rule.
   public var stateLabels: [String] {
-    classes + (rejectThreshold == nil ? [] : [Segment.background])
+    classes + (rejection == nil ? [] : [Segment.background])
   }
 
   /// The log score of each state for `window`.
   func scores(_ window: WindowPrediction) -> [Double] {
     let floor = 1e-6
     var scores = window.probabilities.map { log(max(Double($0), floor)) }
-    if let rejectThreshold { scores.append(log(max(Double(rejectThreshold), floor))) }
+    switch rejection {
+    case .none: break
+    case .maxProbability(let threshold): scores.append(log(max(Double(threshold), floor)))
+    case .features(let rejection, let probabilityFloor):
+      let byProbability = log(max(Double(probabilityFloor ?? 0), floor))
+      // A window scored without features (none should be) is judged on its probability alone.
+      guard let score = window.featureScore else {
+        scores.append(byProbability)
+        break
+      }
+      let evidence = Double((rejection.threshold - score) / rejection.spread)
+      scores.append(max(byProbability, (scores.max() ?? 0) + evidence))
+    }
     return scores
   }
 

@@ -70,7 +70,7 @@ public enum SegmentWorkflow {
     let segments = VideoSegments(
       video: name ?? url.path, duration: duration, frameRate: frameRate,
       classes: predictor.model.classes, window: plan, smoothing: smoother.smoothing.description,
-      rejectThreshold: smoother.rejectThreshold,
+      rejectThreshold: smoother.rejectThreshold, rejectScore: smoother.rejection?.score,
       segments: smoother.segments(windows, duration: duration, frameRate: frameRate),
       windows: windows)
     return (segments, stream.keptFrames, stream.decodedFrames)

@@ -19,11 +19,14 @@ public struct WindowPrediction: Sendable, Hashable, Codable {
   public var confidence: Float
   /// Every class's probability, in the model's class order.
   public var probabilities: [Float]
+  /// The window's feature-space "none of these" score, when the model has one.
+  public var featureScore: Float?
 
   public init(
     start: Double, end: Double, startFrame: Int, endFrame: Int, label: String,
-    confidence: Float, probabilities: [Float]
+    confidence: Float, probabilities: [Float], featureScore: Float? = nil
   ) {
+    self.featureScore = featureScore
     self.start = start
     self.end = end
     self.startFrame = startFrame
@@ -38,6 +41,7 @@ public struct WindowPrediction: Sendable, Hashable, Codable {
 
   enum CodingKeys: String, CodingKey {
     case start, end, label, confidence, probabilities
+    case featureScore = "feature_score"
     case startFrame = "start_frame"
     case endFrame = "end_frame"
   }
@@ -58,7 +62,7 @@ public struct Segment: Sendable, Hashable, Codable {
   public var endFrame: Int
   public var label: String
   /// The mean probability of `label` over the segment's windows; for a background segment the
-  /// mean of their maximum probabilities (the rejection score).
+  /// mean of their maximum probabilities.
   public var confidence: Float
 
   public init(
@@ -90,8 +94,8 @@ public struct Segment: Sendable, Hashable, Codable {
 /// The segments of one video, as `vidi predict --segments` reports them.
 ///
 /// Encodes as `{"video", "duration", "frame_rate", "classes", "window", "smoothing",
-/// "reject_threshold", "segments": [...], "windows": [...]}` (times in seconds; window
-/// probabilities in the order of `classes`).
+/// "reject_threshold", "reject_score", "segments": [...], "windows": [...]}` (times in
+/// seconds; window probabilities in the order of `classes`).
 public struct VideoSegments: Sendable, Hashable, Codable {
   public var video: String
   /// Seconds, as far as the video was decoded.
@@ -103,13 +107,17 @@ public struct VideoSegments: Sendable, Hashable, Codable {
   public var smoothing: String
   /// The rejection threshold applied, if any.
   public var rejectThreshold: Float?
+  /// The score it applies to, e.g. "max-probability" or "class-mean-cosine".
+  public var rejectScore: String?
   public var segments: [Segment]
   public var windows: [WindowPrediction]
 
   public init(
     video: String, duration: Double, frameRate: Double, classes: [String], window: WindowPlan,
-    smoothing: String, rejectThreshold: Float?, segments: [Segment], windows: [WindowPrediction]
+    smoothing: String, rejectThreshold: Float?, rejectScore: String? = nil, segments: [Segment],
+    windows: [WindowPrediction]
   ) {
+    self.rejectScore = rejectScore
     self.video = video
     self.duration = duration
     self.frameRate = frameRate
@@ -125,6 +133,7 @@ public struct VideoSegments: Sendable, Hashable, Codable {
     case video, duration, classes, window, smoothing, segments, windows
     case frameRate = "frame_rate"
     case rejectThreshold = "reject_threshold"
+    case rejectScore = "reject_score"
   }
 
   /// The video's name, then one `start–end  label  confidence` line per segment.
