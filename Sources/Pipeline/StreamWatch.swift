@@ -167,7 +167,7 @@ public final class StreamWatcher {
   private let engine: SegmentEngine
   private let lag: Int
 
-  /// `smoother` defaults to the model's rejection threshold and the default smoothing; `lag`
+  /// `smoother` defaults to the model's own rejection rule (`--reject auto`) and the default smoothing; `lag`
   /// is the windows a change waits for before it is reported (see `ActionTracker`).
   public init(
     predictor: VideoPredictor, plan: WindowPlan, smoother: SegmentSmoother? = nil, lag: Int = 2
@@ -176,8 +176,7 @@ public final class StreamWatcher {
     self.smoother =
       smoother
       ?? SegmentSmoother(
-        classes: predictor.model.classes,
-        rejectThreshold: predictor.model.calibration?.rejection?.threshold)
+        classes: predictor.model.classes, rejection: RejectOption.auto.rule(for: predictor.model))
     engine = SegmentEngine(predictor: predictor, plan: plan)
     self.lag = lag
   }

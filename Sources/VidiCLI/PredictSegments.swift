@@ -74,7 +74,9 @@ extension Predict {
         ReportFact("Windows", plan.summary),
         ReportFact("Smoothing", smoother.smoothing.description),
         ReportFact(
-          "Rejection", threshold.map { String(format: "below %.3f: background", $0) } ?? "none"),
+          "Rejection",
+          rule.map { String(format: "%@ below %.3f: background", $0.score, $0.threshold) }
+            ?? "none"),
       ]
       let failures = results.compactMap { result -> ReportSkippedClip? in
         guard case .failed(let video, let reason) = result else { return nil }

@@ -197,12 +197,12 @@ public struct VidiServer: Sendable {
     let (prediction, frames, segments, started) = try await pool.run { predictor in
       let started = ContinuousClock.now
       do {
-        let threshold = options.reject.threshold(for: predictor.model)
+        let rule = options.reject.rule(for: predictor.model)
         guard options.segments else {
           let prediction = try predictor.predict(
             videoAt: upload.url, name: upload.name, flip: options.flip, topK: options.topK,
             timeline: options.timeline
-          ).rejecting(below: threshold)
+          ).rejecting(rule)
           let frames =
             try options.frames
             ? Self.thumbnails(
@@ -216,10 +216,10 @@ public struct VidiServer: Sendable {
         let found = try predictor.predictWithSegments(
           videoAt: upload.url, name: upload.name, flip: options.flip, topK: options.topK,
           timeline: options.timeline, plan: WindowPlan(model: predictor.model),
-          smoother: SegmentSmoother(classes: predictor.model.classes, rejectThreshold: threshold),
+          smoother: SegmentSmoother(classes: predictor.model.classes, rejection: rule),
           thumbnailSize: options.frames ? Self.thumbnailSize : nil)
         return (
-          found.prediction.rejecting(below: threshold), try found.thumbnails.map(Self.thumbnails),
+          found.prediction.rejecting(rule), try found.thumbnails.map(Self.thumbnails),
           found.segments, started
         )
       } catch {

@@ -136,7 +136,7 @@ struct OpenSetFixture {
         byFeatures.segments(windows, duration: 9, frameRate: 10).map(\.label)
           == ["a", Segment.background, "b"])
       let byProbability = SegmentSmoother(
-        classes: model.classes, rejectThreshold: maxProbability, smoothing: smoothing)
+        classes: model.classes, rejection: .maxProbability(maxProbability), smoothing: smoothing)
       #expect(
         byProbability.segments(windows, duration: 9, frameRate: 10).map(\.label) == ["a", "b"])
     }

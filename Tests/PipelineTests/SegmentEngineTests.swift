@@ -132,9 +132,9 @@ final class LongVideoFixture {
     let clip = fixture.folder.appendingPathComponent("data/test/wave/clip_000.avi")
     let plain = try predictor.predict(videoAt: clip)
     #expect(plain.rejection == nil)
-    #expect(plain.rejecting(below: RejectOption.none.threshold(for: fixture.model)) == plain)
-    #expect(RejectOption.auto.threshold(for: fixture.model) == 0.3)
-    let strict = plain.rejecting(below: RejectOption.threshold(1).threshold(for: fixture.model))
+    #expect(plain.rejecting(RejectOption.none.rule(for: fixture.model)) == plain)
+    #expect(RejectOption.auto.rule(for: fixture.model) == .maxProbability(0.3))
+    let strict = plain.rejecting(RejectOption.threshold(1).rule(for: fixture.model))
     #expect(strict.answer == "unknown")
     #expect(strict.rejection?.score == plain.predictions[0].probability)
   }

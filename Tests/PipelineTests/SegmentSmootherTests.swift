@@ -46,7 +46,7 @@ func halfSecondWindows(_ probabilities: [[Float]]) -> [WindowPrediction] {
       [[0.9, 0.1], [0.9, 0.1], [0.55, 0.45], [0.5, 0.5], [0.45, 0.55], [0.1, 0.9]])
     for smoothing in [Smoothing.none, .viterbi(switchPenalty: 0.1)] {
       let smoother = SegmentSmoother(
-        classes: ["a", "b"], rejectThreshold: 0.6, smoothing: smoothing)
+        classes: ["a", "b"], rejection: .maxProbability(0.6), smoothing: smoothing)
       let segments = smoother.segments(windows, duration: 3.5, frameRate: 10)
       #expect(segments.map(\.label) == ["a", Segment.background, "b"])
       #expect(abs(segments[1].confidence - 1.6 / 3) < 1e-6)
@@ -96,9 +96,9 @@ func halfSecondWindows(_ probabilities: [[Float]]) -> [WindowPrediction] {
         LabelProbability(label: "a", probability: 0.4),
         LabelProbability(label: "b", probability: 0.35),
       ])
-    #expect(prediction.rejecting(below: nil) == prediction)
-    #expect(prediction.rejecting(below: 0.3) == prediction)
-    let rejected = prediction.rejecting(below: 0.5)
+    #expect(prediction.rejecting(nil) == prediction)
+    #expect(prediction.rejecting(.maxProbability(0.3)) == prediction)
+    let rejected = prediction.rejecting(.maxProbability(0.5))
     #expect(rejected.answer == "unknown")
     #expect(rejected.predictions == prediction.predictions)
     #expect(rejected.rejection == Rejection(score: 0.4, threshold: 0.5))

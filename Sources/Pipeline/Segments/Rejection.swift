@@ -37,15 +37,6 @@ public enum RejectOption: Sendable, Hashable, CustomStringConvertible {
     }
   }
 
-  /// The maximum-probability threshold to apply with `model`; nil for none.
-  public func threshold(for model: TrainedModel) -> Float? {
-    switch self {
-    case .auto: model.calibration?.rejection?.threshold
-    case .threshold(let value): value
-    case .none: nil
-    }
-  }
-
   public var description: String {
     switch self {
     case .auto: "auto"
@@ -72,10 +63,13 @@ public enum RejectionRule: Sendable, Hashable {
     }
   }
 
+  /// The name of the maximum-probability score, as models record it.
+  public static let maxProbabilityScore = "max-probability"
+
   /// The name of the score thresholded, as models record it.
   public var score: String {
     switch self {
-    case .maxProbability: "max-probability"
+    case .maxProbability: Self.maxProbabilityScore
     case .features(let rejection, _): rejection.score
     }
   }
@@ -102,7 +96,7 @@ public struct Rejection: Sendable, Hashable, Codable {
 extension Prediction {
   /// This prediction, marked "unknown" when its top probability is below `threshold` (nil:
   /// unchanged). The ranked classes stay, so the near misses remain visible.
-  public func rejecting(below threshold: Float?) -> Prediction {
+  private func rejecting(below threshold: Float?) -> Prediction {
     guard let threshold, let score = predictions.first?.probability, score < threshold else {
       return self
     }

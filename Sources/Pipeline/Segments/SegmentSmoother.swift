@@ -54,17 +54,12 @@ public struct SegmentSmoother: Sendable {
   public var rejection: RejectionRule?
   public var smoothing: Smoothing
 
-  public init(classes: [String], rejection: RejectionRule?, smoothing: Smoothing = .default) {
+  public init(
+    classes: [String], rejection: RejectionRule? = nil, smoothing: Smoothing = .default
+  ) {
     self.classes = classes
     self.rejection = rejection
     self.smoothing = smoothing
-  }
-
-  /// A smoother rejecting windows whose maximum probability is below `rejectThreshold`.
-  public init(classes: [String], rejectThreshold: Float? = nil, smoothing: Smoothing = .default) {
-    self.init(
-      classes: classes, rejection: rejectThreshold.map(RejectionRule.maxProbability),
-      smoothing: smoothing)
   }
 
   /// The threshold of the rejection rule, on its own score.

@@ -3,7 +3,8 @@ import Reporting
 import VideoIO
 
 extension ReportSegmentedVideo {
-  /// The report's view of `found`, with `strip` over its time axis.
+  /// The report's view of `found`, with `strip` over its time axis. The threshold is drawn
+  /// over the windows' confidence only when it applies to that score (the maximum probability).
   public init(_ found: VideoSegments, strip: ReportFrameStrip?) {
     func stretch(_ start: Double, _ end: Double, _ label: String, _ confidence: Float)
       -> ReportSegment
@@ -14,7 +15,9 @@ extension ReportSegmentedVideo {
       video: found.video, duration: found.duration, classes: found.classes,
       segments: found.segments.map { stretch($0.start, $0.end, $0.label, $0.confidence) },
       windows: found.windows.map { stretch($0.start, $0.end, $0.label, $0.confidence) },
-      rejectThreshold: found.rejectThreshold.map(Double.init), strip: strip)
+      rejectThreshold: found.rejectScore == RejectionRule.maxProbabilityScore
+        ? found.rejectThreshold.map(Double.init) : nil,
+      strip: strip)
   }
 }
 
