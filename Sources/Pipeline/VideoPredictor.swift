@@ -31,24 +31,27 @@ public struct VideoPredictor: Sendable {
   }
 
   /// The `topK` most probable classes of the video at `url` (all when nil), reported under
-  /// `name` (the path by default). `flip` averages in the mirrored frames (`--tta flip`);
+  /// `name` (the path by default), its probabilities averaged over the model's test-time views
+  /// (`options.testViews`). `flip` averages in the mirrored frames too (`--tta flip`);
   /// `timeline` adds per-frame probabilities when the model has a per-frame classifier.
   public func predict(
     videoAt url: URL, name: String? = nil, flip: Bool = false, topK: Int? = nil,
     timeline: Bool = false
   ) throws -> Prediction {
     let path = name ?? url.path
-    let features = try extractor.features(ofVideoAt: url, views: FeatureView.views(flip: flip))
+    let views = options.testViews(flip: flip)
+    let features = try extractor.features(ofVideoAt: url, views: views)
     guard let original = features[.original] else { throw ClipFeaturesError.noFrames(path: path) }
     let clip = try ClipFeatures(path: path, label: nil, view: .original, cached: original)
-    let flipped = try features[.flipped].map {
-      try ClipFeatures(path: path, label: nil, view: .flipped, cached: $0)
+    let others = try views.filter { $0 != .original }.map { view in
+      guard let cached = features[view] else { throw ClipFeaturesError.noFrames(path: path) }
+      return try ClipFeatures(path: path, label: nil, view: view, cached: cached)
     }
     // The header read is cheap next to decoding, and only a timeline needs the frame rate.
     let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
     // The provenance was checked once, when `options` were read from the model.
     var prediction = try PredictionWorkflow.predict(
-      model, modelPath: modelPath, clip: clip, flipped: flipped,
+      model, modelPath: modelPath, clip: clip, views: others,
       provenance: nil, topK: topK, timeline: timeline, frameRate: frameRate)
     prediction.sampledFrames = FrameCoverage(original)
     return prediction
