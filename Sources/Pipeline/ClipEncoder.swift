@@ -18,19 +18,30 @@ final class ClipEncoder {
     self.encoders = encoders
   }
 
-  /// The features of `batch` for each of `views`, padded to `frames` rows.
+  /// The features of `batch`, centre squares, for each of `views` (which must all read the
+  /// centre square), padded to `frames` rows.
   func features(of batch: FrameBatch, views: [FeatureView], frames: Int)
+    -> [FeatureView: CachedFeatures]
+  {
+    features(of: [.centre: batch], views: views, frames: frames)
+  }
+
+  /// The features of each of `views`, padded to `frames` rows, from `batches`, the clip's
+  /// frames decoded as each view's square (`FeatureView.crop`).
+  func features(of batches: [SquareCrop: FrameBatch], views: [FeatureView], frames: Int)
     -> [FeatureView: CachedFeatures]
   {
     var result: [FeatureView: CachedFeatures] = [:]
     for view in views {
+      guard let batch = batches[view.crop] else {
+        preconditionFailure("no frames decoded for the \(view.crop) square")
+      }
       let values: [Float]
-      switch view {
-      case .original:
-        values = encode(batch.pixels, count: batch.count)
-      case .flipped:
+      if view.isMirrored {
         FrameMirror.mirror(batch.pixels, size: batch.size, into: &mirrored)
         values = encode(mirrored, count: batch.count)
+      } else {
+        values = encode(batch.pixels, count: batch.count)
       }
       result[view] = Self.padded(values, batch: batch, frames: frames)
     }

@@ -128,7 +128,8 @@ extension TrainingWorkflow {
         let stage = TrainingProgress.Stage.candidate(index: index + 1, count: kinds.count)
         do {
           let result = try crossValidate(
-            setting, kind: kind, data: data, originals: originals, plan: plan
+            setting, kind: kind, data: data, originals: originals,
+            testViewClips: set.testViewClips, plan: plan
           ) { record, fold in
             onEpoch(
               TrainingProgress(
@@ -274,10 +275,12 @@ extension TrainingWorkflow {
   }
 
   /// One setting's score: trained on each fold's training part, scored on its validation part
-  /// (original views only), the weights of its best epoch kept as in a single-split run.
+  /// (original views), the weights of its best epoch kept as in a single-split run. When the
+  /// clips have other test-time views (`testViewClips`), the fold's score is that of their
+  /// averaged probabilities, as the model will predict.
   private static func crossValidate(
     _ setting: CandidateSetting, kind: ModelKind, data: SequenceDataset, originals: Int,
-    plan: FoldPlan, onEpoch: (EpochRecord, Int) -> Void
+    testViewClips: [[Int]], plan: FoldPlan, onEpoch: (EpochRecord, Int) -> Void
   ) throws -> ScoredSetting {
     let start = Date()
     var folds: [(accuracy: Double, loss: Double)] = []
@@ -295,10 +298,17 @@ extension TrainingWorkflow {
       guard let kept = model.training.keptRecord, let accuracy = kept.validationAccuracy,
         let loss = kept.validationLoss
       else { throw WorkflowError.noValidationScore }
-      folds.append((accuracy, loss))
       bestEpochs.append(model.training.bestEpoch)
       histories.append(model.training.history)
-      let probabilities = try model.predict(validation.clips, threads: setting.config.threads)
+      var probabilities = try model.predict(validation.clips, threads: setting.config.threads)
+      if validated.contains(where: { !testViewClips[$0].isEmpty }) {
+        probabilities = try averagedOverViews(
+          probabilities, of: validated, testViewClips: testViewClips, model: model, data: data,
+          threads: setting.config.threads)
+        folds.append(score(probabilities, labels: validated.map { data.clips[$0].label }))
+      } else {
+        folds.append((accuracy, loss))
+      }
       for (clip, p) in zip(validated, probabilities) { outOfFold[clip] = p }
     }
     let meanBest = Double(bestEpochs.reduce(0, +)) / Double(bestEpochs.count)
@@ -309,6 +319,40 @@ extension TrainingWorkflow {
       setting: setting.label, hyperparameters: setting.config.hyperparameters)
     score.history = EpochRecord.foldMeans(histories)
     return ScoredSetting(setting: setting, score: score, outOfFold: outOfFold)
+  }
+
+  /// `probabilities` of the `validated` clips, each averaged with those of its other
+  /// test-time views (`testViewClips`).
+  private static func averagedOverViews(
+    _ probabilities: [[Float]], of validated: [Int], testViewClips: [[Int]],
+    model: TrainedModel, data: SequenceDataset, threads: Int
+  ) throws -> [[Float]] {
+    let views = validated.flatMap { testViewClips[$0] }
+    var viewProbabilities = try model.predict(
+      data.subset(views).clips, threads: threads)[...]
+    return zip(validated, probabilities).map { clip, own in
+      let others = viewProbabilities.prefix(testViewClips[clip].count)
+      viewProbabilities = viewProbabilities.dropFirst(others.count)
+      var sum = own
+      for view in others {
+        for k in sum.indices { sum[k] += view[k] }
+      }
+      return sum.map { $0 / Float(others.count + 1) }
+    }
+  }
+
+  /// Accuracy and mean log loss of `probabilities` against `labels`.
+  private static func score(_ probabilities: [[Float]], labels: [Int]) -> (
+    accuracy: Double, loss: Double
+  ) {
+    var loss = 0.0
+    var correct = 0
+    for (p, label) in zip(probabilities, labels) {
+      loss -= log(max(Double(p[label]), 1e-38))
+      if EvaluationMetrics.ranking(p)[0] == label { correct += 1 }
+    }
+    let n = Double(max(labels.count, 1))
+    return (Double(correct) / n, loss / n)
   }
 
   /// A grid setting and its cross-validated score, kept together, with each validated

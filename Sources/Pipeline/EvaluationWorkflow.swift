@@ -7,13 +7,23 @@ public struct FeatureEvaluation: Sendable, Equatable {
   /// Every evaluated clip; misclassified ones carry per-frame probabilities when the model has
   /// a timeline.
   public var clips: [EvaluatedClip]
-  /// Whether flipped views were averaged in (test-time augmentation).
-  public var usedFlippedViews: Bool
+  /// The views averaged in besides the frames as decoded (test-time augmentation), in
+  /// `FeatureView` order; empty for none.
+  public var testViews: [FeatureView]
 
-  public init(metrics: EvaluationMetrics, clips: [EvaluatedClip], usedFlippedViews: Bool) {
+  public init(metrics: EvaluationMetrics, clips: [EvaluatedClip], testViews: [FeatureView]) {
     self.metrics = metrics
     self.clips = clips
-    self.usedFlippedViews = usedFlippedViews
+    self.testViews = testViews
+  }
+
+  /// Whether flipped views were averaged in.
+  public var usedFlippedViews: Bool { testViews.contains(.flipped) }
+
+  /// The test-time augmentation for people and JSON: the views averaged in joined by "+",
+  /// e.g. "flip" or "start-crop+end-crop"; "none" without.
+  public var testTimeAugmentation: String {
+    testViews.isEmpty ? "none" : testViews.map(\.rawValue).joined(separator: "+")
   }
 }
 
@@ -42,8 +52,8 @@ extension FeatureEvaluation {
 /// Applies a trained model to extracted features of labelled clips and scores it.
 public enum EvaluationWorkflow {
   /// Evaluates `model` (loaded from `modelPath`, which names it in errors) on the original
-  /// views in `clips`. A flipped view in `clips` is averaged with its clip's original view
-  /// (`--tta flip`). `provenance` says how the features were made and must match the model's.
+  /// views in `clips`. The other views of a clip in `clips` (flipped, `--tta flip`; the end
+  /// squares of a model trained on them) have their probabilities averaged with its original's. `provenance` says how the features were made and must match the model's.
   /// `dataset` names the clips in errors.
   public static func evaluate(
     _ model: TrainedModel, modelPath: String, clips: [ClipFeatures],
@@ -59,15 +69,19 @@ public enum EvaluationWorkflow {
 
     var probabilities = try model.predict(
       originals.map { $0.sequenceClip(label: 0) }, threads: threads)
-    let flipped = Dictionary(
-      clips.filter { $0.view == .flipped }.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-    let paired = originals.indices.filter { flipped[originals[$0].path] != nil }
-    if !paired.isEmpty {
-      let views = try model.predict(
-        paired.map { flipped[originals[$0].path]!.sequenceClip(label: 0) }, threads: threads)
-      for (index, view) in zip(paired, views) {
-        probabilities[index] = zip(probabilities[index], view).map { ($0 + $1) / 2 }
-      }
+    var viewCounts = [Float](repeating: 1, count: originals.count)
+    let position = Dictionary(
+      originals.enumerated().map { ($1.path, $0) }, uniquingKeysWith: { a, _ in a })
+    let others = clips.filter { $0.view != .original && position[$0.path] != nil }
+    let viewProbabilities = try model.predict(
+      others.map { $0.sequenceClip(label: 0) }, threads: threads)
+    for (clip, view) in zip(others, viewProbabilities) {
+      let index = position[clip.path]!
+      viewCounts[index] += 1
+      for k in view.indices { probabilities[index][k] += view[k] }
+    }
+    for index in probabilities.indices where viewCounts[index] > 1 {
+      probabilities[index] = probabilities[index].map { $0 / viewCounts[index] }
     }
 
     var evaluated: [EvaluatedClip] = []
@@ -82,7 +96,7 @@ public enum EvaluationWorkflow {
     }
     return FeatureEvaluation(
       metrics: try EvaluationMetrics(classes: model.classes, clips: evaluated),
-      clips: evaluated, usedFlippedViews: !paired.isEmpty)
+      clips: evaluated, testViews: Set(others.map(\.view)).sorted())
   }
 
   /// Throws unless every class in `labels` is one of `model`'s, naming the ones that are not:
@@ -144,7 +158,7 @@ extension ReportInput {
       ReportFact(
         "Validation", "\(training.data.validationClips) clips (\(training.data.validation))"),
       ReportFact("Kept epoch", "\(training.bestEpoch) of \(training.history.count)"),
-      ReportFact("Test-time augmentation", evaluation.usedFlippedViews ? "flip" : "none"),
+      ReportFact("Test-time augmentation", evaluation.testTimeAugmentation),
     ]
     let selection = model.selection
     self.init(

@@ -30,10 +30,10 @@ final class ExtractionRun: @unchecked Sendable {
   /// Guarded by `timesLock`: the sum of every finished thread's stage times.
   private var stageSeconds = ExtractionSummary.StageSeconds()
 
-  /// A decoded clip waiting for the backbone.
+  /// A decoded clip waiting for the backbone: one batch per square its missing views crop.
   private struct Job: Sendable {
     var index: Int
-    var batch: FrameBatch
+    var batches: [SquareCrop: FrameBatch]
     /// The views to compute, with their keys when there is a cache.
     var missing: [FeatureView]
     var keys: [FeatureView: CacheKey]
@@ -167,21 +167,31 @@ final class ExtractionRun: @unchecked Sendable {
       return events.push(.finished(result, corruptEntries: found.corrupt, framesEncoded: 0))
     }
 
-    guard var batch = buffers.pop() else { return false }
-    do {
-      try timed(\.decode, &times) { () throws(VideoError) in
-        try VideoReader(url: clip.url).read(
-          options.frameSampling, size: options.cropSize, bestEffort: true, into: &batch)
+    // Each square is decoded on its own: decoding is a tenth of the work of encoding a view.
+    var batches: [SquareCrop: FrameBatch] = [:]
+    for crop in SquareCrop.allCases where missing.contains(where: { $0.crop == crop }) {
+      guard var batch = buffers.pop() else {
+        batches.values.forEach { buffers.push($0) }
+        return false
       }
-    } catch {
-      buffers.push(batch)
-      let keys = missing.compactMap { found.keys[$0] }
-      return report(
-        failure: error.reason, cause: .video(error), of: index, recordingUnder: keys,
-        times: &times)
+      do {
+        try timed(\.decode, &times) { () throws(VideoError) in
+          try VideoReader(url: clip.url).read(
+            options.frameSampling, size: options.cropSize, crop: crop, bestEffort: true,
+            into: &batch)
+        }
+      } catch {
+        buffers.push(batch)
+        batches.values.forEach { buffers.push($0) }
+        let keys = missing.compactMap { found.keys[$0] }
+        return report(
+          failure: error.reason, cause: .video(error), of: index, recordingUnder: keys,
+          times: &times)
+      }
+      batches[crop] = batch
     }
     let job = Job(
-      index: index, batch: batch, missing: missing, keys: found.keys, cached: found.cached,
+      index: index, batches: batches, missing: missing, keys: found.keys, cached: found.cached,
       corrupt: found.corrupt)
     return jobs.push(job)
   }
@@ -236,9 +246,9 @@ final class ExtractionRun: @unchecked Sendable {
     let clipEncoder = ClipEncoder(encoders: encoders)
     while let job = jobs.pop() {
       let computed = timed(\.encode, &times) {
-        clipEncoder.features(of: job.batch, views: job.missing, frames: options.frames)
+        clipEncoder.features(of: job.batches, views: job.missing, frames: options.frames)
       }
-      buffers.push(job.batch)
+      job.batches.values.forEach { buffers.push($0) }
       if let cache {
         let failure = timed(\.store, &times) { () -> FeatureCacheError? in
           for (view, features) in computed {
@@ -259,7 +269,7 @@ final class ExtractionRun: @unchecked Sendable {
       let result = ExtractedClip(
         index: job.index, clip: clips[job.index],
         outcome: .features(job.cached.merging(computed) { $1 }, computed: Set(computed.keys)))
-      let frames = job.batch.count * job.missing.count
+      let frames = job.missing.map { job.batches[$0.crop]?.count ?? 0 }.reduce(0, +)
       guard events.push(.finished(result, corruptEntries: job.corrupt, framesEncoded: frames))
       else { return }
     }

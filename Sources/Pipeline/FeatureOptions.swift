@@ -21,19 +21,38 @@ public enum SamplingMode: String, Sendable, Hashable, Codable, CaseIterable {
 
 /// Which picture of the sampled frames is encoded. Each view has its own cache entries.
 public enum FeatureView: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
-  /// The frames as decoded.
+  /// The frames as decoded: the centre square.
   case original
   /// The frames mirrored left to right (`--augment flip`, `--tta flip`).
   case flipped = "flip"
+  /// The square at the start of the long side: the left of a landscape frame
+  /// (`--augment crops`).
+  case startCrop = "start-crop"
+  /// The square at the end of the long side: the right of a landscape frame
+  /// (`--augment crops`).
+  case endCrop = "end-crop"
 
   public static func < (lhs: Self, rhs: Self) -> Bool {
     allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
   }
 
-  /// The views a run encodes: the frames as decoded, and mirrored too with `flip`.
-  public static func views(flip: Bool) -> [FeatureView] {
-    flip ? [.original, .flipped] : [.original]
+  /// The views a run encodes: the frames as decoded; mirrored too with `flip`; the squares at
+  /// both ends of the long side too with `crops`.
+  public static func views(flip: Bool, crops: Bool = false) -> [FeatureView] {
+    [.original] + (flip ? [.flipped] : []) + (crops ? [.startCrop, .endCrop] : [])
   }
+
+  /// The square of each frame this view encodes.
+  public var crop: SquareCrop {
+    switch self {
+    case .original, .flipped: .centre
+    case .startCrop: .start
+    case .endCrop: .end
+    }
+  }
+
+  /// Whether the square is mirrored left to right before it is encoded.
+  public var isMirrored: Bool { self == .flipped }
 }
 
 /// What decides a clip's features besides its bytes and the view: the backbone (and with it
@@ -49,16 +68,31 @@ public struct FeatureOptions: Sendable, Hashable, Codable {
   /// The backbone's 1×1 convolutions' number format (resolve `--precision` with
   /// `PrecisionChoice.resolved()`); float32 unless asked.
   public var precision: Precision
+  /// The views encoded of each training clip (`--augment`), the frames as decoded first.
+  public var trainingViews: [FeatureView]
+  /// The views of a clip whose probabilities a model made with these options averages at
+  /// prediction, the frames as decoded first: with `--augment crops` the squares at both ends
+  /// of the long side join the centre one, since a model trained on them reads them too.
+  public var testViews: [FeatureView]
 
   public init(
     backbone: BackboneID = .default, frames: Int = 20, sampling: SamplingMode = .uniform,
-    precision: Precision = .f32
+    precision: Precision = .f32, trainingViews: [FeatureView] = [.original],
+    testViews: [FeatureView] = [.original]
   ) {
     precondition(frames > 0, "a clip needs at least one frame")
     self.backbone = backbone
     self.frames = frames
     self.sampling = sampling
     self.precision = precision
+    self.trainingViews = FeatureExtractor.normalized(trainingViews)
+    self.testViews = FeatureExtractor.normalized(testViews)
+  }
+
+  /// The views to extract of a clip a model made with these options classifies: its
+  /// `testViews`, and the mirrored frames too with `flip` (`--tta flip`).
+  public func testViews(flip: Bool) -> [FeatureView] {
+    FeatureExtractor.normalized(testViews + (flip ? [.flipped] : []))
   }
 
   /// The square crop fed to the backbone: its input size.
@@ -88,7 +122,14 @@ public struct FeatureOptions: Sendable, Hashable, Codable {
       preprocessing: "centre square crop resized to \(cropSize)×\(cropSize), \(normalization)",
       normalization: PixelNormalization(
         mean: numbers(normalization.mean), std: numbers(normalization.std)),
-      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize, precision: precision)
+      sampling: sampling.rawValue, frameCount: frames, cropSize: cropSize, precision: precision,
+      trainingViews: Self.recorded(trainingViews), testViews: Self.recorded(testViews))
+  }
+
+  /// How `views` are written in a provenance: nil for the frames as decoded alone, so models
+  /// made without views read as they did before views were recorded.
+  private static func recorded(_ views: [FeatureView]) -> [String]? {
+    views == [.original] ? nil : views.map(\.rawValue)
   }
 
   /// One line for logs, e.g. `efficientnet-lite0, uniform 20 frames, 224×224, bf16`.

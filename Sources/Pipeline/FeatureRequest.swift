@@ -37,8 +37,8 @@ public struct FeatureRequest: Sendable, Hashable {
 }
 
 extension FeatureOptions {
-  /// The options that make features for `model`: the ones it was trained with (read from its
-  /// provenance once, and checked against it once), after checking that `request` (the user's
+  /// The options that make features for `model`: the ones it was trained with, its test-time
+  /// views among them (read from its provenance once, and checked against it once), after checking that `request` (the user's
   /// options) does not contradict them. A model without provenance takes the request, with
   /// the defaults where it is silent.
   public init(model: TrainedModel, modelPath: String, request: FeatureRequest) throws {
@@ -58,9 +58,14 @@ extension FeatureOptions {
     }
     // The precision is the request's whatever the model was trained with: features of every
     // precision agree to cosine 0.999 (see `FeatureProvenance.precision`).
+    func views(_ name: String, _ values: [String]?) throws -> [FeatureView] {
+      try (values ?? [FeatureView.original.rawValue]).map { try parsed(name, $0) }
+    }
     self.init(
       backbone: try parsed("backbone", provenance.backbone), frames: provenance.frameCount,
-      sampling: try parsed("sampling", provenance.sampling), precision: request.precision)
+      sampling: try parsed("sampling", provenance.sampling), precision: request.precision,
+      trainingViews: try views("training view", provenance.trainingViews),
+      testViews: try views("test view", provenance.testViews))
     try request.check(against: self, modelPath: modelPath)
     try model.checkProvenance(self.provenance, modelPath: modelPath)
   }

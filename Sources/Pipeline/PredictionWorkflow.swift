@@ -158,22 +158,26 @@ public struct Prediction: Sendable, Hashable, Codable {
 
 /// Applies a trained model to one video's extracted features.
 public enum PredictionWorkflow {
-  /// The `topK` most probable classes of `clip` (all when nil or more than there are). A
-  /// `flipped` view is averaged in (`--tta flip`). With `timeline`, adds per-frame
+  /// The `topK` most probable classes of `clip` (all when nil or more than there are). The
+  /// probabilities of the clip's other `views` are averaged in (`--tta flip`; the end squares
+  /// of a model trained on them). With `timeline`, adds per-frame
   /// probabilities of those classes from the model's per-frame classifier (none when the model
   /// has no timeline), with each frame's time when the clip's `frameRate` is known.
   /// `provenance` says how the features were made and must match the model's.
   public static func predict(
-    _ model: TrainedModel, modelPath: String, clip: ClipFeatures, flipped: ClipFeatures? = nil,
+    _ model: TrainedModel, modelPath: String, clip: ClipFeatures, views: [ClipFeatures] = [],
     provenance: FeatureProvenance?, topK: Int? = nil, timeline: Bool = false,
     frameRate: Double? = nil
   ) throws -> Prediction {
     if let provenance { try model.checkProvenance(provenance, modelPath: modelPath) }
-    try EvaluationWorkflow.checkDimensions([clip] + (flipped.map { [$0] } ?? []), model: model)
+    try EvaluationWorkflow.checkDimensions([clip] + views, model: model)
     var probabilities = try model.predict(features: clip.values, length: clip.length)
-    if let flipped {
-      let view = try model.predict(features: flipped.values, length: flipped.length)
-      probabilities = zip(probabilities, view).map { ($0 + $1) / 2 }
+    for view in views {
+      let other = try model.predict(features: view.values, length: view.length)
+      for k in other.indices { probabilities[k] += other[k] }
+    }
+    if !views.isEmpty {
+      probabilities = probabilities.map { $0 / Float(views.count + 1) }
     }
     let ranked = Array(
       EvaluationMetrics.ranking(probabilities).prefix(max(topK ?? model.classes.count, 1)))

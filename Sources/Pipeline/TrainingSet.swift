@@ -4,8 +4,9 @@ import SequenceModels
 /// candidate model is trained and compared on the same clips.
 ///
 /// The split is stratified by class and group-disjoint: a clip's group is its group key, or
-/// the clip itself when it has none. Extra views (flipped frames) join their clip's group, so
-/// a view of a validation clip is never trained on; validation uses original views only.
+/// the clip itself when it has none. Extra views (flipped frames, end squares) join their
+/// clip's group, so a view of a validation clip is never trained on; validation uses original
+/// views, and cross-validation averages in the test-time views (`testViewClips`).
 public struct TrainingSet: Sendable, Equatable {
   /// Names the data in errors, e.g. the dataset folder.
   public let dataset: String
@@ -21,8 +22,13 @@ public struct TrainingSet: Sendable, Equatable {
   public let validationPaths: [String]
   /// How the validation clips were chosen, for the model's data summary.
   public let validationDescription: String
-  /// How many of the training clips are extra views (flipped frames).
+  /// How many of the training clips are extra views (flipped frames, end squares).
   public let extraViews: Int
+  /// For each original training clip (the first `training.clips.count - extraViews`), the
+  /// positions in `training.clips` of its other test-time views: the views a model trained
+  /// on this set averages at prediction, so cross-validation scores it the same way. Empty
+  /// lists when the only test-time view is the original.
+  public let testViewClips: [[Int]]
   /// Whether some clips have group keys (so splits keep groups whole).
   public let hasGroups: Bool
   /// The share of the original training clips actually held out for validation.
@@ -32,10 +38,11 @@ public struct TrainingSet: Sendable, Equatable {
   public let validationNote: String?
 
   /// Splits `clips` (every view of every training clip of a dataset) holding out about
-  /// `validationFraction` of each class. `dataset` names the data in errors.
+  /// `validationFraction` of each class. `testViews` are the views a model trained on the set
+  /// averages at prediction (`FeatureOptions.testViews`). `dataset` names the data in errors.
   public init(
     clips: [ClipFeatures], validationFraction: Double, seed: UInt64,
-    dataset: String = "training set"
+    testViews: [FeatureView] = [.original], dataset: String = "training set"
   ) throws {
     guard (0..<1).contains(validationFraction) else {
       throw SequenceModelError.invalidConfig(
@@ -84,6 +91,15 @@ public struct TrainingSet: Sendable, Equatable {
     trainingPaths = trained.map(\.path)
     validationPaths = held.map(\.path)
     extraViews = trained.count - split.training.count
+    var viewClips = [[Int]](repeating: [], count: split.training.count)
+    let originalPosition = Dictionary(
+      trained.prefix(split.training.count).enumerated().map { ($1.path, $0) },
+      uniquingKeysWith: { a, _ in a })
+    for (position, clip) in trained.enumerated().dropFirst(split.training.count)
+    where clip.view != .original && testViews.contains(clip.view) {
+      if let original = originalPosition[clip.path] { viewClips[original].append(position) }
+    }
+    testViewClips = viewClips
     let grouped = originals.contains { $0.group != nil }
     hasGroups = grouped
     let share = Double(held.count) / Double(originals.count)

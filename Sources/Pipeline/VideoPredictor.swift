@@ -32,17 +32,20 @@ public struct VideoPredictor: Sendable {
   }
 
   /// The `topK` most probable classes of the video at `url` (all when nil), reported under
-  /// `name` (the path by default). `flip` averages in the mirrored frames (`--tta flip`);
+  /// `name` (the path by default), its probabilities averaged over the model's test-time views
+  /// (`options.testViews`). `flip` averages in the mirrored frames too (`--tta flip`);
   /// `timeline` adds per-frame probabilities when the model has a per-frame classifier.
   public func predict(
     videoAt url: URL, name: String? = nil, flip: Bool = false, topK: Int? = nil,
     timeline: Bool = false
   ) throws -> Prediction {
-    let features = try extractor.features(ofVideoAt: url, views: FeatureView.views(flip: flip))
+    let views = options.testViews(flip: flip)
+    let features = try extractor.features(ofVideoAt: url, views: views)
     // The header read is cheap next to decoding, and only a timeline needs the frame rate.
     let frameRate = timeline ? (try? VideoReader.info(of: url))?.frameRate : nil
     return try predict(
-      features, path: name ?? url.path, topK: topK, timeline: timeline, frameRate: frameRate)
+      features, views: views, path: name ?? url.path, topK: topK, timeline: timeline,
+      frameRate: frameRate)
   }
 
   /// The clip answer of `predict(videoAt:...)` and the segments of
@@ -50,8 +53,9 @@ public struct VideoPredictor: Sendable {
   /// frames are kept as the segments' pass goes by, and encoded as `predict` encodes them.
   /// `thumbnailSize` also keeps the clip's frames that small (`SegmentedPrediction.thumbnails`).
   ///
-  /// Only when the video's header misstates its frame count are the clip's frames read again
-  /// (`decodePasses` 2): their places depend on the true count.
+  /// Only when the video's header misstates its frame count, or the model's test views need
+  /// squares other than the centre one, are the clip's frames read again (`decodePasses` 2):
+  /// the pass keeps centre squares at places that depend on the true count.
   public func predictWithSegments(
     videoAt url: URL, name: String? = nil, flip: Bool = false, topK: Int? = nil,
     timeline: Bool = false, plan: WindowPlan, smoother: SegmentSmoother,
@@ -70,7 +74,9 @@ public struct VideoPredictor: Sendable {
       throw ExtractionError.video(error)
     }
     let frameRate = timeline ? pass.segments.frameRate : nil
-    guard let kept = pass.kept, let frames = kept[size] else {
+    let views = options.testViews(flip: flip)
+    guard let kept = pass.kept, let frames = kept[size], views.allSatisfy({ $0.crop == .centre })
+    else {
       let prediction = try predict(
         videoAt: url, name: name, flip: flip, topK: topK, timeline: timeline)
       let thumbnails = try thumbnailSize.map { size throws(ExtractionError) in
@@ -87,10 +93,9 @@ public struct VideoPredictor: Sendable {
     }
     guard frames.count > 0 else { throw ClipFeaturesError.noFrames(path: path) }
     let encoder = ClipEncoder(encoders: extractor.encoders)
-    let features = encoder.features(
-      of: frames, views: FeatureView.views(flip: flip), frames: options.frames)
+    let features = encoder.features(of: frames, views: views, frames: options.frames)
     let prediction = try predict(
-      features, path: path, topK: topK, timeline: timeline, frameRate: frameRate)
+      features, views: views, path: path, topK: topK, timeline: timeline, frameRate: frameRate)
     return SegmentedPrediction(
       prediction: prediction, segments: pass.segments,
       thumbnails: thumbnailSize.flatMap { kept[$0] }.map {
@@ -100,19 +105,20 @@ public struct VideoPredictor: Sendable {
       decodedFrames: pass.decodedFrames)
   }
 
-  /// The prediction for a clip's features, one entry per view.
+  /// The prediction for a clip's features, one entry per view of `views`.
   private func predict(
-    _ features: [FeatureView: CachedFeatures], path: String, topK: Int?, timeline: Bool,
-    frameRate: Double?
+    _ features: [FeatureView: CachedFeatures], views: [FeatureView], path: String, topK: Int?,
+    timeline: Bool, frameRate: Double?
   ) throws -> Prediction {
     guard let original = features[.original] else { throw ClipFeaturesError.noFrames(path: path) }
     let clip = try ClipFeatures(path: path, label: nil, view: .original, cached: original)
-    let flipped = try features[.flipped].map {
-      try ClipFeatures(path: path, label: nil, view: .flipped, cached: $0)
+    let others = try views.filter { $0 != .original }.map { view in
+      guard let cached = features[view] else { throw ClipFeaturesError.noFrames(path: path) }
+      return try ClipFeatures(path: path, label: nil, view: view, cached: cached)
     }
     // The provenance was checked once, when `options` were read from the model.
     var prediction = try PredictionWorkflow.predict(
-      model, modelPath: modelPath, clip: clip, flipped: flipped,
+      model, modelPath: modelPath, clip: clip, views: others,
       provenance: nil, topK: topK, timeline: timeline, frameRate: frameRate)
     prediction.sampledFrames = FrameCoverage(original)
     prediction.featureScore = model.calibration?.featureRejection?.score(

@@ -212,6 +212,14 @@ public struct FeatureProvenance: Sendable, Codable, Equatable {
   /// Informational: features of either precision are within cosine 0.999 of each other, so
   /// `checkProvenance` accepts features of any precision.
   public var precision: Precision?
+  /// The views of each training clip encoded besides the frames as decoded (the pipeline's
+  /// `FeatureView` raw values, e.g. "flip", "start-crop"); nil for none. Informational.
+  public var trainingViews: [String]?
+  /// The views of a clip whose probabilities the model averages at prediction, as
+  /// `trainingViews` spells them; nil (every model written before views were recorded) means
+  /// the frames as decoded only. Not part of the check: each view's features carry the
+  /// provenance above.
+  public var testViews: [String]?
 
   /// The frame counts Vidi samples per clip: every frame of 17 s at 30 fps at most, since each
   /// frame in flight costs 0.6 MB at 224×224 and a model file must not be able to ask for a
@@ -221,10 +229,12 @@ public struct FeatureProvenance: Sendable, Codable, Equatable {
   public init(
     backbone: String, backboneWeightsSHA256: String, preprocessing: String,
     normalization: PixelNormalization? = nil, sampling: String, frameCount: Int, cropSize: Int,
-    precision: Precision? = nil
+    precision: Precision? = nil, trainingViews: [String]? = nil, testViews: [String]? = nil
   ) {
     self.backbone = backbone
     self.backboneWeightsSHA256 = backboneWeightsSHA256
+    self.trainingViews = trainingViews
+    self.testViews = testViews
     self.preprocessing = preprocessing
     self.normalization = normalization
     self.sampling = sampling

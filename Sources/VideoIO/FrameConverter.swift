@@ -1,6 +1,6 @@
 import CFFmpeg
 
-/// Turns decoded frames into the batch layout: centre square crop, resize to `size` × `size`,
+/// Turns decoded frames into the batch layout: a square crop (the centre one unless asked), resize to `size` × `size`,
 /// RGB, upright, Float 0...255.
 ///
 /// swscale does the crop (through the frame's data pointers), the resize and the colour
@@ -11,6 +11,7 @@ import CFFmpeg
 final class FrameConverter {
   let size: Int
   let rotation: Int
+  let squareCrop: SquareCrop
   private var scaler: OpaquePointer?
   private var scalerKey: ScalerKey?
   /// One RGB24 frame from swscale; rows padded to a 64-byte multiple, as swscale prefers.
@@ -24,9 +25,10 @@ final class FrameConverter {
     var fullRange: Bool
   }
 
-  init(size: Int, rotation: Int) {
+  init(size: Int, rotation: Int, crop: SquareCrop = .centre) {
     self.size = size
     self.rotation = rotation
+    squareCrop = crop
     rgbStride = (size * 3 + 63) / 64 * 64
     rgb = av_malloc(rgbStride * size)!.bindMemory(to: UInt8.self, capacity: rgbStride * size)
   }
@@ -61,16 +63,18 @@ final class FrameConverter {
     return true
   }
 
-  /// Narrows the frame to its centred square.
+  /// Narrows the frame to the square `squareCrop` names.
   private func crop(_ frame: UnsafeMutablePointer<AVFrame>) -> Bool {
     let width = Int(frame.pointee.width)
     let height = Int(frame.pointee.height)
     let side = min(width, height)
     guard side > 0 else { return false }
-    frame.pointee.crop_left = (width - side) / 2
-    frame.pointee.crop_right = (width - side) - (width - side) / 2
-    frame.pointee.crop_top = (height - side) / 2
-    frame.pointee.crop_bottom = (height - side) - (height - side) / 2
+    let horizontal = squareCrop.margins(length: width, side: side)
+    let vertical = squareCrop.margins(length: height, side: side)
+    frame.pointee.crop_left = horizontal.start
+    frame.pointee.crop_right = horizontal.end
+    frame.pointee.crop_top = vertical.start
+    frame.pointee.crop_bottom = vertical.end
     return av_frame_apply_cropping(frame, Int32(AV_FRAME_CROP_UNALIGNED)) >= 0
   }
 

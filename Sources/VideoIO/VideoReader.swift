@@ -56,10 +56,11 @@ public final class VideoReader {
     return batch
   }
 
-  /// Like `read(_:size:bestEffort:)`, into `batch`, reusing its storage.
+  /// Like `read(_:size:bestEffort:)`, into `batch`, reusing its storage. `crop` picks the
+  /// square kept of each frame (the centre one unless asked).
   public func read(
-    _ sampling: FrameSampling = .default, size: Int = 224, bestEffort: Bool = false,
-    into batch: inout FrameBatch
+    _ sampling: FrameSampling = .default, size: Int = 224, crop: SquareCrop = .centre,
+    bestEffort: Bool = false, into batch: inout FrameBatch
   ) throws(VideoError) {
     precondition(size > 0, "frame size must be positive")
     batch.reset(size: size)
@@ -70,7 +71,8 @@ public final class VideoReader {
       if !fresh { session = try DecodeSession(path: url.path, threads: decoderThreads) }
       fresh = false
       batch.statistics.passes += 1
-      let counted = try pass(plan, size: size, bestEffort: bestEffort, into: &batch)
+      let counted = try pass(
+        plan, size: size, crop: crop, bestEffort: bestEffort, into: &batch)
       if let counted { batch.streamFrameCount = counted }
       guard let counted, batch.statistics.passes == 1,
         let next = plan.replanned(frameCount: counted)
@@ -109,10 +111,11 @@ public final class VideoReader {
   /// Decodes the clip once from the start, keeping the plan's frames. Returns the number of
   /// frames in the stream when the pass reached its end, nil when it stopped early.
   private func pass(
-    _ plan: SamplingPlan, size: Int, bestEffort: Bool, into batch: inout FrameBatch
+    _ plan: SamplingPlan, size: Int, crop: SquareCrop, bestEffort: Bool,
+    into batch: inout FrameBatch
   ) throws(VideoError) -> Int? {
     let clock = StreamClock(session.stream, frameRate: info.frameRate)
-    let converter = FrameConverter(size: size, rotation: info.rotation)
+    let converter = FrameConverter(size: size, rotation: info.rotation, crop: crop)
     var state = PassState(cursor: SamplingPlan.Cursor(plan.targets))
     if plan.assumedFrameCount > Self.blindSeekDistance,
       !session.loadKeyframeIndex(

@@ -90,7 +90,7 @@ struct Evaluate: ParsableCommand {
         options: options, cache: extraction.featureCache, threads: extraction.threads)
       var display = ProgressDisplay()
       let features = try extractor.clipFeatures(
-        clips, views: FeatureView.views(flip: featureArguments.flip)
+        clips, views: options.testViews(flip: featureArguments.flip)
       ) { display.update($0) }
       for failure in features.failures {
         Console.failure("\(failure.path): \(failure.reason) (skipped)")
@@ -114,7 +114,7 @@ struct Evaluate: ParsableCommand {
           try PrettyJSON.string(
             EvaluateReport(
               metrics: evaluation.metrics, model: model, split: split.rawValue,
-              tta: evaluation.usedFlippedViews, skipped: features.failures,
+              tta: evaluation.testTimeAugmentation, skipped: features.failures,
               predictions: evaluation.predictions)))
       } else {
         print("\(model) (\(trained.typeName)) on \(index.root.path), split \(split):")
@@ -161,7 +161,8 @@ private struct EvaluateReport: Encodable {
   var metrics: EvaluationMetrics
   var model: String
   var split: String
-  var tta: Bool
+  /// The views averaged in, e.g. "flip" or "start-crop+end-crop"; "none" without.
+  var tta: String
   var skipped: [ClipFailure]
   var predictions: [ClipPrediction]
 
@@ -174,7 +175,7 @@ private struct EvaluateReport: Encodable {
     var container = encoder.container(keyedBy: CodingKeys.self)
     try container.encode(model, forKey: .model)
     try container.encode(split, forKey: .split)
-    try container.encode(tta ? "flip" : "none", forKey: .tta)
+    try container.encode(tta, forKey: .tta)
     try container.encode(skipped, forKey: .skipped)
     try container.encode(predictions, forKey: .predictions)
   }

@@ -8,7 +8,12 @@ extension SamplingMode: ExpressibleByArgument {}
 
 /// `--augment` and `--tta`: the views encoded besides the frames as decoded.
 enum Augmentation: String, ExpressibleByArgument, CaseIterable {
+  /// The frames mirrored left to right.
   case flip
+  /// The squares at both ends of the frame's long side (left and right of a landscape
+  /// frame), beside the centre one; training only (`--augment`), and the model then reads
+  /// them at prediction too.
+  case crops
 }
 
 /// The feature options of the commands that choose them (`extract`, `train`).
@@ -24,26 +29,36 @@ struct FeatureArguments: ParsableArguments {
 
   @Option(
     help: """
-      Add augmented views: flip (frames mirrored left to right). Only where mirroring keeps \
-      the class (not for e.g. clockwise vs counterclockwise).
+      Add augmented views (repeat to combine): flip (frames mirrored left to right; only \
+      where mirroring keeps the class, not for e.g. clockwise vs counterclockwise); crops \
+      (the squares at both ends of the long side too, which the model also averages at \
+      prediction: each clip costs three times the extraction).
       """)
-  var augment: Augmentation?
+  var augment: [Augmentation] = []
 
   func validate() throws {
     try Console.checkFrames(frames)
   }
 
   func options(precision: Precision) -> FeatureOptions {
-    FeatureOptions(backbone: backbone, frames: frames, sampling: sampling, precision: precision)
+    FeatureOptions(
+      backbone: backbone, frames: frames, sampling: sampling, precision: precision,
+      trainingViews: views, testViews: FeatureView.views(flip: false, crops: crops))
   }
 
-  var views: [FeatureView] { FeatureView.views(flip: augment == .flip) }
+  private var crops: Bool { augment.contains(.crops) }
+
+  var views: [FeatureView] { FeatureView.views(flip: augment.contains(.flip), crops: crops) }
 }
 
 /// The feature options of the commands that apply a trained model (`evaluate`, `predict`): the
 /// model's own unless given, and then they must agree with it.
 struct ModelFeatureArguments: ParsableArguments {
-  @Option(help: "Test-time augmentation: flip (average with the mirrored frames).")
+  @Option(
+    help: """
+      Test-time augmentation: flip (average with the mirrored frames too). A model trained \
+      with --augment crops always averages its squares.
+      """)
   var tta: Augmentation?
 
   @Option(help: "Backbone (must be the model's own).")
@@ -57,6 +72,10 @@ struct ModelFeatureArguments: ParsableArguments {
 
   func validate() throws {
     if let frames { try Console.checkFrames(frames) }
+    if tta == .crops {
+      throw ValidationError(
+        "--tta takes flip; a model trained with --augment crops averages its squares by itself.")
+    }
   }
 
   func request(precision: Precision) -> FeatureRequest {

@@ -21,7 +21,10 @@ struct Train: ParsableCommand {
       probabilities averaged) is scored on the same folds and kept only when it wins. A \
       candidate whose training fails is reported and skipped. \
       --val-fraction instead holds out one validation split (whole groups, so the real share \
-      is reported) and keeps each model's defaults. Progress is one line per candidate and \
+      is reported) and keeps each model's defaults. --augment crops adds the squares at both \
+      ends of each frame's long side as training views; the model records them and averages \
+      the three squares' probabilities whenever it predicts (evaluate, predict, serve), and \
+      cross-validation scores it that way. Progress is one line per candidate and \
       fold on standard error (--verbose: every epoch). Clips that cannot be decoded are listed \
       and skipped.
 
@@ -30,6 +33,7 @@ struct Train: ParsableCommand {
         vidi train data/ucf101 --out linear.vidi --model linear --folds 10
         vidi train data/ucf101 --out gru.vidi --model gru --val-fraction 0.2 --epochs 40
         vidi train data/ucf101 --out ucf101.vidi --force   (replace the model written before)
+        vidi train data/ucf101 --out crops.vidi --augment crops   (left, centre, right squares)
 
       --out never replaces anything but a Vidi model folder, and a model only with --force; \
       the new model is written beside it and renamed into place once complete.
@@ -132,8 +136,12 @@ struct Train: ParsableCommand {
       if let note = Console.recomputedNote(features.extraction) { say(note) }
       let set = try TrainingSet(
         clips: features.clips, validationFraction: valFraction ?? 0, seed: seed,
-        dataset: index.root.path)
-      let views = set.extraViews > 0 ? " (\(set.extraViews) of them flipped views)" : ""
+        testViews: options.testViews, dataset: index.root.path)
+      let views =
+        set.extraViews > 0
+        ? " (\(set.extraViews) of them extra views: "
+          + options.trainingViews.dropFirst().map(\.rawValue).joined(separator: ", ") + ")"
+        : ""
       say(
         valFraction == nil
           ? "Training on \(set.training.clips.count) clips\(views), \(set.classes.count) classes, "
