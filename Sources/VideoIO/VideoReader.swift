@@ -88,12 +88,8 @@ public final class VideoReader {
   // MARK: One pass
 
   /// Frames decoded from the decoder's position to a target are skipped by a seek only when it
-  /// saves more than this many; below that the seek, the decoder flush and the keyframe (dearer
-  /// to decode than the frames it replaces) cost about as much. Measured with
-  /// `vidi-bench-pipeline decode` on 320×240 MPEG-4 clips with a keyframe every 12 frames:
-  /// 3 decodes 26% fewer frames than 8 for 17% less processor time; 0 to 2 seek more and gain
-  /// nothing.
-  private static let minimumSkip = 3
+  /// saves more than this many; below that the seek and the decoder flush cost about as much.
+  private static let minimumSkip = 8
   /// Without a keyframe index, a seek is only attempted across this many frames: beyond the
   /// keyframe interval of common encoders, so it lands after the decoder's position.
   private static let blindSeekDistance = 300
@@ -108,10 +104,6 @@ public final class VideoReader {
     var seekable = true
     /// The next decoded frame is the first after a seek.
     var justSeeked = false
-    /// Where the last seek went: the keyframe's timestamp, or without an index the goal's.
-    /// Seeks only go further, so a seek that lands short of where the index said (frame
-    /// indices from timestamps a few frames off) cannot lead back to the same keyframe forever.
-    var lastSeek: Int64?
   }
 
   /// Decodes the clip once from the start, keeping the plan's frames. Returns the number of
@@ -158,11 +150,7 @@ public final class VideoReader {
   private func seekIfWorthwhile(
     to goal: Int, state: inout PassState, clock: StreamClock, batch: inout FrameBatch
   ) throws(VideoError) {
-    guard state.seekable,
-      let landing = worthwhileSeek(from: state.position, to: goal, clock: clock),
-      landing > state.lastSeek ?? .min
-    else { return }
-    state.lastSeek = landing
+    guard state.seekable, shouldSeek(from: state.position, to: goal, clock: clock) else { return }
     if session.seek(toTimestamp: clock.timestamp(ofIndex: goal)) {
       state.timed = true
       state.justSeeked = true
@@ -234,15 +222,13 @@ public final class VideoReader {
     }
   }
 
-  /// Where a seek towards frame `goal` lands (the keyframe's timestamp; without an index, the
-  /// goal's) when it skips enough decoding to pay off; nil when decoding on is cheaper.
-  private func worthwhileSeek(from position: Int, to goal: Int, clock: StreamClock) -> Int64? {
-    guard goal - position > Self.minimumSkip else { return nil }
-    let timestamp = clock.timestamp(ofIndex: goal)
-    if let keyframe = session.keyframe(atOrBefore: timestamp) {
-      return clock.index(ofTimestamp: keyframe) > position + Self.minimumSkip ? keyframe : nil
+  /// Whether seeking to the keyframe before frame `goal` skips enough decoding to pay off.
+  private func shouldSeek(from position: Int, to goal: Int, clock: StreamClock) -> Bool {
+    guard goal - position > Self.minimumSkip else { return false }
+    if let keyframe = session.keyframe(atOrBefore: clock.timestamp(ofIndex: goal)) {
+      return clock.index(ofTimestamp: keyframe) > position + Self.minimumSkip
     }
-    return goal - position > Self.blindSeekDistance ? timestamp : nil
+    return goal - position > Self.blindSeekDistance
   }
 }
 

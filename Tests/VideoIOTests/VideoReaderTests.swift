@@ -144,24 +144,6 @@ import VideoIO
     #expect(strided.statistics.decodedFrames < 100)
   }
 
-  /// Samples a few frames apart with a keyframe every 12 (UCF101-like spacing): seeking past a
-  /// handful of frames pays, and the frames kept are the very frames a full decode gives.
-  @Test func shortSkipsSeekAndKeepTheSameFrames() throws {
-    let scratch = try Scratch()
-    let url = try scratch.indexedClip(
-      "gop12.avi", frames: 150, options: .init(keyframeInterval: 12))
-    let reader = try VideoReader(url: url)
-    let sampled = try reader.read(.uniform(20), size: 16)
-    let everything = try reader.read(.all, size: 16)
-    let expected = FrameSampling.uniform(20).indices(frameCount: 150)
-    #expect(sampled.frameIndices == expected)
-    #expect(sampled.statistics.seeks >= 5)
-    #expect(sampled.statistics.decodedFrames < 130)
-    for (slot, index) in expected.enumerated() {
-      #expect(sampled.frame(slot) == everything.frame(index), "frame \(index)")
-    }
-  }
-
   @Test func readingIntoABatchReusesIt() throws {
     let scratch = try Scratch()
     let long = try scratch.indexedClip("long.avi", frames: 30)
