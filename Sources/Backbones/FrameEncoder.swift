@@ -93,11 +93,34 @@ public final class FrameEncoder: @unchecked Sendable {
   ///   - threads: worker threads per call; by default one per active processor.
   ///   - precision: the 1×1 convolutions' number format; this CPU must support it
   ///     (`Precision.isSupported`).
-  public init(
+  public convenience init(
     backbone: BackboneID, stateDict: StateDict, threads: Int? = nil, precision: Precision = .f32
   )
     throws(CheckpointError)
   {
+    try self.init(
+      backbone: backbone,
+      network: Self.network(backbone: backbone, stateDict: stateDict, precision: precision),
+      threads: threads, precision: precision)
+  }
+
+  /// `count` encoders of `threads` workers each, to run side by side, built from one copy of
+  /// the packed weights: they share it (it is read-only), so the weights are folded and packed
+  /// once and the cores' shared cache holds one copy instead of `count`. Each has its own
+  /// activation buffers and lock.
+  public static func replicas(
+    _ count: Int, backbone: BackboneID, stateDict: StateDict, threads: Int? = nil,
+    precision: Precision = .f32
+  ) throws(CheckpointError) -> [FrameEncoder] {
+    let network = try network(backbone: backbone, stateDict: stateDict, precision: precision)
+    return (0..<max(count, 0)).map { _ in
+      FrameEncoder(backbone: backbone, network: network, threads: threads, precision: precision)
+    }
+  }
+
+  private static func network(
+    backbone: BackboneID, stateDict: StateDict, precision: Precision
+  ) throws(CheckpointError) -> Network {
     let reference =
       switch backbone {
       case .mobilenetV2: try MobileNetV2.network(from: stateDict)
@@ -105,7 +128,10 @@ public final class FrameEncoder: @unchecked Sendable {
       case .efficientnetLite1: try EfficientNetLite.network(.lite1, from: stateDict)
       case .efficientnetLite2: try EfficientNetLite.network(.lite2, from: stateDict)
       }
-    let network = precision == .f32 ? reference : reference.converted(to: precision)
+    return precision == .f32 ? reference : reference.converted(to: precision)
+  }
+
+  private init(backbone: BackboneID, network: Network, threads: Int?, precision: Precision) {
     self.backbone = backbone
     self.precision = precision
     self.network = network

@@ -93,11 +93,9 @@ public final class FeatureExtractor: Sendable {
     }
     do {
       let stateDict = try TorchCheckpoint.load(bytes: verified.bytes, source: verified.url.path)
-      encoders = try (0..<self.threads).map { _ throws(CheckpointError) in
-        try FrameEncoder(
-          backbone: options.backbone, stateDict: stateDict, threads: 1,
-          precision: options.precision)
-      }
+      encoders = try FrameEncoder.replicas(
+        self.threads, backbone: options.backbone, stateDict: stateDict, threads: 1,
+        precision: options.precision)
     } catch {
       throw .checkpoint(options.backbone, detail: error.description)
     }

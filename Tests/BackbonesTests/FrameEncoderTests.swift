@@ -1,4 +1,5 @@
 import Backbones
+import Foundation
 import Testing
 
 @Suite struct FrameEncoderTests {
@@ -26,6 +27,24 @@ import Testing
     let error = VectorError(fromPixels.features, reference: reference.features.map(Double.init))
     #expect(error.maxAbsolute < 1e-4)
     #expect(encoder.features(frames: pixels, count: 1) == fromPixels.features)
+  }
+
+  /// Replicas share one copy of the weights but nothing a call writes: run side by side on
+  /// different frames, each gives what a standalone encoder gives.
+  @Test func replicasRunSideBySideLikeOneEncoder() throws {
+    let url = try TestWeights.url(.mobilenetV2)
+    let replicas = try FrameEncoder.replicas(
+      2, backbone: .mobilenetV2, stateDict: TorchCheckpoint.load(contentsOf: url), threads: 1)
+    #expect(replicas.count == 2 && replicas.allSatisfy { $0.threads == 1 })
+    let single = try FrameEncoder(backbone: .mobilenetV2, checkpoint: url, threads: 1)
+    let frames = [SyntheticFrame.values(), SyntheticFrame.values().map { -$0 }]
+    let expected = frames.map { single.encode(frames: $0, count: 1, input: .normalized).features }
+    let results = ResultBox(count: 2)
+    DispatchQueue.concurrentPerform(iterations: 2) { index in
+      results.set(
+        index, replicas[index].encode(frames: frames[index], count: 1, input: .normalized).features)
+    }
+    #expect(results.values == expected)
   }
 
   @Test func describesItsShapes() throws {
@@ -59,4 +78,16 @@ import Testing
     let gigaflops = result.gigaflops(multiplyAddsPerFrame: 500_000_000)
     #expect(abs(gigaflops - result.framesPerSecond) <= 1e-12 * result.framesPerSecond)
   }
+}
+
+/// Results written by concurrent test workers into their own slots.
+private final class ResultBox: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [[Float]]
+
+  init(count: Int) { slots = Array(repeating: [], count: count) }
+
+  func set(_ index: Int, _ value: [Float]) { lock.withLock { slots[index] = value } }
+
+  var values: [[Float]] { lock.withLock { slots } }
 }

@@ -14,6 +14,7 @@ import numpy as np
 
 ROWS = {
     "vidi": "`vidi extract` (uniform 20, batched per clip)",
+    "vidi-baseline": "`vidi extract`, the `--baseline` build",
     "python-batched": "Python: OpenCV + ONNX Runtime, uniform 20, batched per clip",
     "python-per-frame": "Python classic: decode all, first 20, one call per frame",
 }
@@ -90,6 +91,10 @@ def main_table(rows):
         ahead = f"{statistics.median(ratios):.2f}× (" + ", ".join(f"{r:.2f}" for r in ratios) + ")"
         print(f"| {name} | {rate:.2f} | {frames:.1f} | {'—' if row == 'vidi' else ahead} "
               f"| {cpu:.2f} | {rss:.0f} MB |")
+    if "vidi-baseline" in rows and "python-batched" in rows:
+        ratios = [1 / r for r in per_round(rows, "vidi-baseline", "python-batched")]
+        print("\nThe `--baseline` build ahead of the batched peer: "
+              f"{statistics.median(ratios):.2f}× (" + ", ".join(f"{r:.2f}" for r in ratios) + ")")
 
 
 def stages_table(rows):
@@ -106,7 +111,7 @@ def stages_table(rows):
         stage = lambda key: median(entries, lambda e: out(e)["stage_seconds"][key])  # noqa: E731
         wall = median(entries, lambda e: e["wall"])
         loop = median(entries, lambda e: out(e)["seconds"])
-        if row == "vidi":
+        if row.startswith("vidi"):
             other = stage("lookup") + stage("store")
         else:
             times = lambda e: out(e)["stage_seconds"]  # noqa: E731

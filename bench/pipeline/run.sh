@@ -4,6 +4,7 @@
 # per-frame tutorial pipeline; then 1 against 2 single-threaded `vidi extract` shard processes.
 #
 #   bench/pipeline/run.sh [--clips N] [--rounds R] [--threads T] [--seed S] [--no-scaling]
+#                         [--no-classic] [--baseline VIDI]
 #
 # Builds vidi and the bench helper (release, tuned for this CPU as the Makefile does), writes
 # the dataset once (N clips of 320x240 MPEG-4 AVI, 5-10 s at 25 fps, cached in bench/out/),
@@ -12,6 +13,9 @@
 # process timed from start to exit with /usr/bin/time (wall time and peak RSS). Each `vidi
 # extract` writes to a fresh feature cache. Results go to bench/out/pipeline/*.jsonl; the table
 # shows medians over the rounds. On a shared machine compare the ratios, not the rates.
+# --baseline runs another `vidi` binary (say, a build of main) as one more row of every round,
+# so a change is measured against what it changes in the same conditions; --no-classic leaves
+# out the slow per-frame Python loop.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,6 +24,8 @@ rounds=3
 threads=2
 seed=7
 scaling=1
+classic=1
+baseline=
 while [ $# -gt 0 ]; do
   case "$1" in
     --clips) clips=$2; shift 2 ;;
@@ -27,6 +33,8 @@ while [ $# -gt 0 ]; do
     --threads) threads=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --no-scaling) scaling=0; shift ;;
+    --no-classic) classic=0; shift ;;
+    --baseline) baseline=$2; shift 2 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -34,6 +42,10 @@ done
 source bench/model-cache.sh
 if [ ! -f "$models/efficientnet-lite0/efficientnet-lite0-57934424.pth" ]; then
   echo "run.sh: efficientnet-lite0 weights are missing from $models; run: vidi models fetch" >&2
+  exit 1
+fi
+if [ -n "$baseline" ] && [ ! -x "$baseline" ]; then
+  echo "run.sh: --baseline $baseline is not an executable file" >&2
   exit 1
 fi
 if [ ! -x /usr/bin/time ]; then
@@ -85,11 +97,18 @@ vidi_extract() {
   measure vidi "$1" "$bin/vidi" extract "$dataset" --cache "$scratch/cache" \
     --threads "$threads" --json
 }
+vidi_baseline() {
+  [ -n "$baseline" ] || return 0
+  rm -rf "$scratch/cache"
+  measure vidi-baseline "$1" "$baseline" extract "$dataset" --cache "$scratch/cache" \
+    --threads "$threads" --json
+}
 python_batched() {
   measure python-batched "$1" "$python" bench/pipeline/peer.py run "$dataset" \
     --models "$models" --threads "$threads" --mode batched
 }
 python_per_frame() {
+  [ "$classic" = 1 ] || return 0
   measure python-per-frame "$1" "$python" bench/pipeline/peer.py run "$dataset" \
     --models "$models" --threads "$threads" --mode per-frame
 }
@@ -122,10 +141,12 @@ two_processes() {
 for round in $(seq 1 "$rounds"); do
   echo "run.sh: round $round/$rounds" >&2
   if [ $((round % 2)) -eq 1 ]; then
-    vidi_extract "$round"; python_batched "$round"; python_per_frame "$round"
+    vidi_extract "$round"; vidi_baseline "$round"; python_batched "$round"
+    python_per_frame "$round"
     if [ "$scaling" = 1 ]; then one_process "$round"; two_processes "$round"; fi
   else
-    python_per_frame "$round"; python_batched "$round"; vidi_extract "$round"
+    python_per_frame "$round"; python_batched "$round"; vidi_baseline "$round"
+    vidi_extract "$round"
     if [ "$scaling" = 1 ]; then two_processes "$round"; one_process "$round"; fi
   fi
 done

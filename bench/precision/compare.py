@@ -55,7 +55,7 @@ def main():
     result = {
         "backbone": args.backbone, "clips": len(shared), "frames": int(len(cosines)),
         "cosine_min": float(cosines.min()), "cosine_p01": float(np.percentile(cosines, 1)),
-        "cosine_median": float(np.median(cosines)),
+        "cosine_median": float(np.median(cosines)), "cosine_mean": float(cosines.mean()),
         "frames_below_0.999": int((cosines < 0.999).sum()),
         "rel_l2_median": float(np.median(errors)), "rel_l2_max": float(errors.max()),
     }
@@ -65,7 +65,7 @@ def main():
     print(
         f"{args.backbone}: {result['clips']} clips, {result['frames']} frames; cosine min "
         f"{result['cosine_min']:.5f}, 1st percentile {result['cosine_p01']:.5f}, median "
-        f"{result['cosine_median']:.6f}; {result['frames_below_0.999']} frames below 0.999; "
+        f"{result['cosine_median']:.6f}, mean {result['cosine_mean']:.6f}; {result['frames_below_0.999']} frames below 0.999; "
         f"relative L2 error median {result['rel_l2_median']:.4f}, max {result['rel_l2_max']:.4f}"
     )
 

@@ -3,6 +3,8 @@
 //
 //     vidi-bench-pipeline generate DIR [--clips N] [--seed S] [--threads T]
 //     vidi-bench-pipeline features CLIP...      (one JSON object per clip on stdout)
+//     vidi-bench-pipeline decode CLIP... [--repeat R]
+//                                   (one JSON object: the decoding work and a digest of the frames)
 //
 // Clips look like a small action dataset (UCF101's format): 320×240 MPEG-4 Part 2 AVI at 25 fps,
 // 5 to 10 s long, one folder per action. Each renders a demo stick figure (Pipeline's
@@ -186,6 +188,58 @@ func printFeatures(_ paths: ArraySlice<String>) throws {
   }
 }
 
+/// Decodes each clip as `vidi extract` does (uniform 20, 224 × 224) and prints one JSON object:
+/// processor seconds, frames decoded, seeks, and an FNV-1a digest of every sampled frame's
+/// values and indices, so a change to the decoding path can show it keeps the frames bit for bit.
+func decode(_ arguments: ArraySlice<String>) throws {
+  var paths: [String] = []
+  var repeats = 1
+  var rest = arguments
+  while let argument = rest.popFirst() {
+    if argument == "--repeat" {
+      guard let value = rest.popFirst().flatMap({ Int($0) }), value > 0 else { throw usage }
+      repeats = value
+    } else {
+      paths.append(argument)
+    }
+  }
+  guard !paths.isEmpty else { throw usage }
+  var digest: UInt64 = 0xcbf2_9ce4_8422_2325
+  func mix(_ value: UInt64) {
+    digest = (digest ^ value) &* 0x100_0000_01b3
+  }
+  var decoded = 0
+  var seeks = 0
+  var kept = 0
+  var batch = FrameBatch(size: 224, reservingFrames: 20)
+  let start = processorSeconds()
+  for round in 0..<repeats {
+    for path in paths {
+      try VideoReader(url: URL(fileURLWithPath: path)).read(
+        .default, size: 224, bestEffort: true, into: &batch)
+      guard round == 0 else { continue }
+      decoded += batch.statistics.decodedFrames
+      seeks += batch.statistics.seeks
+      kept += batch.count
+      batch.frameIndices.forEach { mix(UInt64($0)) }
+      batch.pixels.forEach { mix(UInt64($0.bitPattern)) }
+    }
+  }
+  let seconds = (processorSeconds() - start) / Double(repeats)
+  let object: [String: Any] = [
+    "clips": paths.count, "frames_kept": kept, "frames_decoded": decoded, "seeks": seeks,
+    "cpu_seconds": seconds, "digest": String(digest, radix: 16),
+  ]
+  let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+  print(String(decoding: data, as: UTF8.self))
+}
+
+func processorSeconds() -> Double {
+  var time = timespec()
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+  return Double(time.tv_sec) + Double(time.tv_nsec) * 1e-9
+}
+
 struct Failure: Error, CustomStringConvertible {
   var message: String
   var description: String { message }
@@ -195,6 +249,7 @@ let usage = Failure(
   message: """
     usage: vidi-bench-pipeline generate DIR [--clips N] [--seed S] [--threads T]
            vidi-bench-pipeline features CLIP...
+           vidi-bench-pipeline decode CLIP... [--repeat R]
     """)
 
 do {
@@ -202,6 +257,7 @@ do {
   switch arguments.first {
   case "generate": try generate(arguments.dropFirst())
   case "features": try printFeatures(arguments.dropFirst())
+  case "decode": try decode(arguments.dropFirst())
   default: throw usage
   }
 } catch {
