@@ -103,44 +103,53 @@ import Testing
     writer.start()
   }
 
-  @Test func followsAFileWhileItIsWritten() throws {
+  /// The samples of a clip read directly, and followed while `record` writes it to a growing
+  /// file (`parts` chunks, nil for one per four packets; `pause` seconds before each), with
+  /// `perSample` run after each followed sample and the seconds the whole follow took.
+  private static func followWhileWritten(
+    parts: Int? = nil, pause: Double, timeout: Double, perSample: () -> Void = {}
+  ) throws -> (
+    direct: [StreamSample], followed: [StreamSample], reader: StreamReader, seconds: Double
+  ) {
     let scratch = try Scratch()
-    let (url, bytes) = try Self.clip(scratch)
-    let direct = try Self.readAll(StreamReader(StreamSource(url.path), options: Self.options))
+    let (url, bytes) = try clip(scratch)
+    let direct = try readAll(StreamReader(StreamSource(url.path), options: options))
     let growing = scratch.url("growing.ts")
-    Self.record(bytes, to: growing, parts: bytes.count / (4 * 188), pause: 0.02)
+    var followOptions = options
+    followOptions.timeout = timeout
+    let started = Date()
+    record(bytes, to: growing, parts: parts ?? bytes.count / (4 * 188), pause: pause)
+    let reader = try StreamReader(StreamSource(growing.path, follow: true), options: followOptions)
+    var followed: [StreamSample] = []
+    while let sample = try reader.next() {
+      followed.append(sample)
+      perSample()
+    }
+    return (direct, followed, reader, Date().timeIntervalSince(started))
+  }
+
+  /// A followed file ends when it stops growing, with every sample a direct read gives.
+  private static func expectComplete(
+    _ run: (direct: [StreamSample], followed: [StreamSample], reader: StreamReader, seconds: Double)
+  ) {
+    #expect(run.reader.end == .finished)
+    #expect(run.reader.droppedSamples == 0)
+    #expect(run.followed.map(\.frameIndex) == run.direct.map(\.frameIndex))
+    #expect(run.followed.flatMap(\.pixels) == run.direct.flatMap(\.pixels))
+  }
+
+  @Test func followsAFileWhileItIsWritten() throws {
     // Long enough that a writer thread starved by a loaded machine does not end the stream.
-    var options = Self.options
-    options.timeout = 5
-    let reader = try StreamReader(StreamSource(growing.path, follow: true), options: options)
-    let streamed = try Self.readAll(reader)
-    // A followed file ends when it stops growing.
-    #expect(reader.end == .finished)
-    #expect(reader.droppedSamples == 0)
-    #expect(streamed.map(\.frameIndex) == direct.map(\.frameIndex))
-    #expect(streamed.flatMap(\.pixels) == direct.flatMap(\.pixels))
+    Self.expectComplete(try Self.followWhileWritten(pause: 0.02, timeout: 5))
   }
 
   /// A reader slower than the writer (a loaded machine) falls behind a followed file, which
   /// keeps what was written: it catches up instead of losing samples.
   @Test func aSlowReaderOfAFollowedFileLosesNothing() throws {
-    let scratch = try Scratch()
-    let (url, bytes) = try Self.clip(scratch)
-    let direct = try Self.readAll(StreamReader(StreamSource(url.path), options: Self.options))
-    let growing = scratch.url("slow.ts")
-    Self.record(bytes, to: growing, parts: 4, pause: 0.1)
-    var options = Self.options
-    options.timeout = 3
-    let reader = try StreamReader(StreamSource(growing.path, follow: true), options: options)
-    var streamed: [StreamSample] = []
-    while let sample = try reader.next() {
-      streamed.append(sample)
-      Thread.sleep(forTimeInterval: 0.3)
-    }
-    #expect(reader.end == .finished)
-    #expect(reader.droppedSamples == 0)
-    #expect(streamed.map(\.frameIndex) == direct.map(\.frameIndex))
-    #expect(streamed.flatMap(\.pixels) == direct.flatMap(\.pixels))
+    Self.expectComplete(
+      try Self.followWhileWritten(parts: 4, pause: 0.1, timeout: 3) {
+        Thread.sleep(forTimeInterval: 0.3)
+      })
   }
 
   /// A writer that pauses several times mid-file, each pause far longer than the file
@@ -148,20 +157,9 @@ import Testing
   /// the wait for the stream's format when it opens): reading waits at the end of what was
   /// written, the decoder is not drained there, and the stream goes on to the file's real end.
   @Test func followsAFileWhoseWriterPausesWithinTheTimeout() throws {
-    let scratch = try Scratch()
-    let (url, bytes) = try Self.clip(scratch)
-    let direct = try Self.readAll(StreamReader(StreamSource(url.path), options: Self.options))
-    let growing = scratch.url("paused.ts")
-    var options = Self.options
-    options.timeout = 3
-    let started = Date()
-    Self.record(bytes, to: growing, parts: 5, pause: 1)
-    let reader = try StreamReader(StreamSource(growing.path, follow: true), options: options)
-    let streamed = try Self.readAll(reader)
-    #expect(Date().timeIntervalSince(started) > 5)
-    #expect(reader.end == .finished)
-    #expect(streamed.map(\.frameIndex) == direct.map(\.frameIndex))
-    #expect(streamed.flatMap(\.pixels) == direct.flatMap(\.pixels))
+    let run = try Self.followWhileWritten(parts: 5, pause: 1, timeout: 3)
+    #expect(run.seconds > 5)
+    Self.expectComplete(run)
   }
 
   @Test func dropsSamplesWhenTheReaderFallsBehindALiveSource() throws {
