@@ -39,9 +39,13 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-source bench/swift-flags.sh
-swift build "${flags[@]}" --product vidi >&2
-vidi="$(swift build "${flags[@]}" --show-bin-path)/vidi"
+# VIDI=path/to/vidi skips the build (a binary `swift test` already made, say).
+vidi="${VIDI:-}"
+if [ -z "$vidi" ]; then
+  source bench/swift-flags.sh
+  swift build "${flags[@]}" --product vidi >&2
+  vidi="$(swift build "${flags[@]}" --show-bin-path)/vidi"
+fi
 common=(--precision "$precision")
 [ -n "$cache" ] && common+=(--cache "$cache")
 [ -n "$threads" ] && common+=(--threads "$threads")
