@@ -146,7 +146,8 @@ public final class FrameStream {
     mutating func keep(
       _ frame: UnsafeMutablePointer<AVFrame>, index: Int, seconds: Double, path: String
     ) throws(VideoError) {
-      guard let wanted = cursor.current, index >= wanted else { return }
+      let taken = cursor.take(index)
+      guard taken > 0 else { return }
       for (size, converter) in converters {
         guard converter.append(frame, index: index, timestamp: seconds, to: &batches[size]!)
         else {
@@ -154,10 +155,8 @@ public final class FrameStream {
             path: path, reason: "frame \(index) cannot be converted to RGB", framesDecoded: index)
         }
       }
-      cursor.advance()
-      while let next = cursor.current, next <= index {
+      for _ in 1..<taken {
         for size in converters.keys { batches[size]!.repeatLastFrame() }
-        cursor.advance()
       }
     }
   }

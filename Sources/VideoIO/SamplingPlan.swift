@@ -71,5 +71,17 @@ struct SamplingPlan: Equatable {
         current = now + k
       }
     }
+
+    /// Passes every target the frame at `index` satisfies, and returns how many: its own, plus
+    /// any earlier ones a skipped frame slot left behind (the frame stands in for them); 0 when
+    /// no target is due yet.
+    mutating func take(_ index: Int) -> Int {
+      var taken = 0
+      while let next = current, next <= index {
+        taken += 1
+        advance()
+      }
+      return taken
+    }
   }
 }

@@ -218,11 +218,7 @@ public final class VideoReader {
         path: url.path, reason: "frame \(index) cannot be converted to RGB",
         framesDecoded: batch.statistics.decodedFrames)
     }
-    state.cursor.advance()
-    while let next = state.cursor.current, next <= index {
-      batch.repeatLastFrame()
-      state.cursor.advance()
-    }
+    for _ in 1..<state.cursor.take(index) { batch.repeatLastFrame() }
   }
 
   /// Whether seeking to the keyframe before frame `goal` skips enough decoding to pay off.
