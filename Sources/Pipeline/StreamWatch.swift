@@ -176,7 +176,8 @@ public final class StreamWatcher {
     self.smoother =
       smoother
       ?? SegmentSmoother(
-        classes: predictor.model.classes, rejection: RejectOption.auto.rule(for: predictor.model))
+        classes: predictor.model.classes,
+        rejection: RejectOption.auto.rule(for: predictor.model, windows: true))
     engine = SegmentEngine(predictor: predictor, plan: plan)
     self.lag = lag
   }

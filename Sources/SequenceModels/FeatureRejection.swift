@@ -27,12 +27,15 @@ public struct FeatureRejection: Sendable, Codable, Hashable {
   public var calibrationTPR: Double
   /// Which clips the threshold was set on, e.g. "out-of-fold, 5 folds, 285 clips".
   public var source: String
+  /// The threshold for windows of a long video, when calibrated (models trained before it
+  /// existed have none and use `threshold` for windows too).
+  public var window: WindowThreshold?
 
   public static let classMeanCosine = "class-mean-cosine"
 
   public init(
     classMeans: [[Float]], threshold: Float, spread: Float, targetTPR: Double,
-    calibrationTPR: Double, source: String
+    calibrationTPR: Double, source: String, window: WindowThreshold? = nil
   ) {
     score = Self.classMeanCosine
     self.classMeans = classMeans
@@ -41,6 +44,15 @@ public struct FeatureRejection: Sendable, Codable, Hashable {
     self.targetTPR = targetTPR
     self.calibrationTPR = calibrationTPR
     self.source = source
+    self.window = window
+  }
+
+  /// The rule as windows of a long video apply it: `window`'s threshold when there is one.
+  public var forWindows: FeatureRejection {
+    guard let window else { return self }
+    var copy = self
+    copy.threshold = window.threshold
+    return copy
   }
 
   /// The score of a clip whose mean frame feature is `mean`: its largest cosine similarity to
@@ -111,6 +123,92 @@ public struct FeatureRejection: Sendable, Codable, Hashable {
       return "\(prefix).threshold \(threshold) outside -1...1"
     }
     guard spread.isFinite, spread > 0 else { return "\(prefix).spread \(spread) not positive" }
+    if let window, !(-1...1).contains(window.threshold) {
+      return "\(prefix).window.threshold \(window.threshold) outside -1...1"
+    }
     return nil
+  }
+}
+
+/// The class-mean cosine threshold for windows of a long video, set by leaving classes out.
+///
+/// A share of known clips kept (`FeatureRejection.threshold`) says nothing about unknowns, and
+/// on windows it proved permissive: on the bench's long videos half or more of the background
+/// windows passed it. Here each training class in turn plays the unknown: its windows are
+/// scored against the other classes' means, the other classes' windows against means without
+/// their own fold, and the threshold is the one that best separates the two, by Youden's J
+/// (true-positive rate minus false-positive rate) averaged over the held-out classes.
+public struct WindowThreshold: Sendable, Codable, Hashable {
+  public var threshold: Float
+  /// The window length the training clips were cut into, in seconds.
+  public var windowSeconds: Double
+  /// Youden's J at `threshold`, averaged over the held-out classes.
+  public var meanJ: Double
+  /// The share of known windows at or above `threshold` (averaged over held-out classes).
+  public var knownAccepted: Double
+  /// The share of held-out-class windows below it (averaged over held-out classes).
+  public var unknownRejected: Double
+  /// How it was set, e.g. "leave-one-class-out, 8 classes, 5 folds, 2411 windows".
+  public var source: String
+
+  public init(
+    threshold: Float, windowSeconds: Double, meanJ: Double, knownAccepted: Double,
+    unknownRejected: Double, source: String
+  ) {
+    self.threshold = threshold
+    self.windowSeconds = windowSeconds
+    self.meanJ = meanJ
+    self.knownAccepted = knownAccepted
+    self.unknownRejected = unknownRejected
+    self.source = source
+  }
+
+  /// Known and unknown scores of one held-out class: the windows of the other classes, and
+  /// the held-out class's own windows.
+  public struct HeldOut: Sendable, Hashable {
+    public var known: [Float]
+    public var unknown: [Float]
+
+    public init(known: [Float], unknown: [Float]) {
+      self.known = known
+      self.unknown = unknown
+    }
+  }
+
+  /// The threshold among the scores that maximises Youden's J averaged over `heldOut` (the
+  /// lowest of equals, so knowns are not given up for nothing); nil when no held-out class
+  /// has both known and unknown scores.
+  public static func youden(
+    _ heldOut: [HeldOut], windowSeconds: Double, source: String
+  ) -> WindowThreshold? {
+    let usable = heldOut.filter { !$0.known.isEmpty && !$0.unknown.isEmpty }
+      .map { (known: $0.known.sorted(), unknown: $0.unknown.sorted()) }
+    guard !usable.isEmpty else { return nil }
+    let candidates = Set(usable.flatMap { $0.known + $0.unknown }).sorted()
+    var best: (threshold: Float, j: Double, known: Double, unknown: Double)?
+    for candidate in candidates {
+      let known = usable.map { share($0.known, atLeast: candidate) }.reduce(0, +)
+      let unknown = usable.map { share($0.unknown, atLeast: candidate) }.reduce(0, +)
+      let j = (known - unknown) / Double(usable.count)
+      if j > best?.j ?? -.infinity {
+        best = (candidate, j, known / Double(usable.count), unknown / Double(usable.count))
+      }
+    }
+    return best.map {
+      WindowThreshold(
+        threshold: $0.threshold, windowSeconds: windowSeconds, meanJ: $0.j,
+        knownAccepted: $0.known, unknownRejected: 1 - $0.unknown, source: source)
+    }
+  }
+
+  /// The share of `sorted` (ascending) at or above `value`.
+  static func share(_ sorted: [Float], atLeast value: Float) -> Double {
+    var low = 0
+    var high = sorted.count
+    while low < high {
+      let middle = (low + high) / 2
+      if sorted[middle] < value { low = middle + 1 } else { high = middle }
+    }
+    return Double(sorted.count - low) / Double(sorted.count)
   }
 }

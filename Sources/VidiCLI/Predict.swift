@@ -36,7 +36,9 @@ struct Predict: ParsableCommand {
       top probability at P; --reject none gives the plain ranking. --segments slides a window of the model's clip \
       length (recorded at training) over the video, decoding it once and encoding each \
       sampled frame once, and smooths the windows' labels over time (Viterbi with a \
-      switching penalty by default); stretches where nothing known happens are `background`.       --report writes one self-contained HTML file showing each video's segments on a time       axis over a strip of its frames, the windows' confidence and the table of segments.
+      switching penalty by default); stretches where nothing known happens are `background` \
+      (below the threshold calibrated for windows by leaving training classes out, when the \
+      model has one).       --report writes one self-contained HTML file showing each video's segments on a time       axis over a strip of its frames, the windows' confidence and the table of segments.
       """)
 
   @Argument(help: "The model folder written by `vidi train`.")

@@ -28,7 +28,7 @@ extension Predict {
         "note: \(self.model): the model does not record its clip length (trained before it "
           + "was); windows of \(WindowPlan.defaultWindowSeconds) s (--window to change)")
     }
-    let rule = reject.rule(for: model)
+    let rule = reject.rule(for: model, windows: true)
     if case .auto = reject, rule == nil {
       Console.failure(
         "note: \(self.model): the model has no rejection threshold; no background segments")

@@ -205,6 +205,13 @@ struct Train: ParsableCommand {
           + String(
             format: ", used by --reject auto; keeps %.1f%% of the ", rejection.calibrationTPR * 100)
           + rejection.source + ")")
+      if let window = rejection.window {
+        parts.append(
+          String(
+            format: "windows of %.2f s: %.3f (keeps %.1f%% of known windows, rejects %.1f%% of ",
+            window.windowSeconds, window.threshold, window.knownAccepted * 100,
+            window.unknownRejected * 100) + "held-out-class windows; " + window.source + ")")
+      }
     }
     return parts.isEmpty ? nil : "Calibration: " + parts.joined(separator: "; ")
   }

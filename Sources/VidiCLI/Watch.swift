@@ -108,7 +108,7 @@ struct Watch: ParsableCommand {
         request: FeatureRequest(precision: try precisionOption.resolved()), cache: nil,
         threads: threads)
       let smoother = SegmentSmoother(
-        classes: trained.classes, rejection: reject.rule(for: trained),
+        classes: trained.classes, rejection: reject.rule(for: trained, windows: true),
         smoothing: smoothing)
       watcher = StreamWatcher(
         predictor: predictor, plan: WindowPlan(model: trained, window: window, stride: stride),

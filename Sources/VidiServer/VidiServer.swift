@@ -216,7 +216,9 @@ public struct VidiServer: Sendable {
         let found = try predictor.predictWithSegments(
           videoAt: upload.url, name: upload.name, flip: options.flip, topK: options.topK,
           timeline: options.timeline, plan: WindowPlan(model: predictor.model),
-          smoother: SegmentSmoother(classes: predictor.model.classes, rejection: rule),
+          smoother: SegmentSmoother(
+            classes: predictor.model.classes,
+            rejection: options.reject.rule(for: predictor.model, windows: true)),
           thumbnailSize: options.frames ? Self.thumbnailSize : nil)
         return (
           found.prediction.rejecting(rule), try found.thumbnails.map(Self.thumbnails),

@@ -226,11 +226,14 @@ def rejection(unknown, model):
     unknown_scores = [key(r) for r in unknown_results]
     probability = lambda r: r["predictions"][0]["probability"]
     threshold = rule["threshold"]
+    # The threshold `--segments` applies to windows, when the model calibrated one.
+    window = (feature or {}).get("window") or {}
     accepted_right = sum(r["predictions"][0]["label"] == label and "rejection" not in r
                          for r, (_, label) in zip(known, known_clips))
     plain_right = sum(r["predictions"][0]["label"] == label for r, (_, label) in zip(known, known_clips))
     return {
         "unknown": unknown, "threshold": threshold, "score": rule["score"],
+        "window_threshold": window.get("threshold"),
         "auroc": auroc(known_scores, unknown_scores),
         "auroc_max_probability": auroc([probability(r) for r in known],
                                        [probability(r) for r in unknown_results]),
@@ -257,10 +260,12 @@ def main():
         accuracy, edit, f1 = score(videos, results)
         rows.append((smoothing, accuracy, edit, f1, wall))
     window = results[0]["window"]
+    threshold = results[0].get("reject_threshold")
+    applied = "" if threshold is None else f" ({results[0]['reject_score']} below {threshold:.3f})"
     print(f"Segments: {len(videos)} videos, {seconds:.0f} s of video "
           f"({args.clips} known clips each, {primary} filler as background), model "
           f"{args.model}; window {window['window_seconds']:.2f} s, stride "
-          f"{window['stride_seconds']:.2f} s, reject {args.reject}")
+          f"{window['stride_seconds']:.2f} s, reject {args.reject}{applied}")
     print()
     print("| smoothing | frame acc | edit | F1@0.10 | F1@0.25 | F1@0.50 | × real time |")
     print("|---|---|---|---|---|---|---|")
@@ -268,19 +273,20 @@ def main():
         print(f"| {smoothing} | {accuracy:.3f} | {edit:.1f} | {f1[0.10]:.1f} | {f1[0.25]:.1f} "
               f"| {f1[0.50]:.1f} | {seconds / wall:.0f}× |")
     print()
-    print("| left out | score | threshold | AUROC known vs unknown | AUROC of max probability | known acc (no reject) | known acc at threshold | known accepted | unknown rejected |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| left out | score | threshold | window threshold | AUROC known vs unknown | AUROC of max probability | known acc (no reject) | known acc at threshold | known accepted | unknown rejected |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     measures = []
     for unknown in unknowns:
         m = rejection(unknown, train(unknown))
         measures.append(m)
-        print(f"| {unknown} | {m['score']} | {m['threshold']:.3f} | {m['auroc']:.3f} "
+        windowed = "" if m["window_threshold"] is None else f"{m['window_threshold']:.3f}"
+        print(f"| {unknown} | {m['score']} | {m['threshold']:.3f} | {windowed} | {m['auroc']:.3f} "
               f"| {m['auroc_max_probability']:.3f} | {m['known_accuracy_plain']:.3f} "
               f"| {m['known_accuracy_at_threshold']:.3f} | {m['known_accepted']:.3f} "
               f"| {m['unknown_rejected']:.3f} |", flush=True)
     if len(measures) > 1:
         mean = lambda key: sum(m[key] for m in measures) / len(measures)
-        print(f"| mean | | | {mean('auroc'):.3f} | {mean('auroc_max_probability'):.3f} "
+        print(f"| mean | | | | {mean('auroc'):.3f} | {mean('auroc_max_probability'):.3f} "
               f"| {mean('known_accuracy_plain'):.3f} "
               f"| {mean('known_accuracy_at_threshold'):.3f} | {mean('known_accepted'):.3f} "
               f"| {mean('unknown_rejected'):.3f} |")

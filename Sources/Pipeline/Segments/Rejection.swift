@@ -25,12 +25,15 @@ public enum RejectOption: Sendable, Hashable, CustomStringConvertible {
   }
 
   /// The rule to apply with `model`: with `auto`, its feature-space rejection when it has one,
-  /// else its maximum-probability threshold; nil for none.
-  public func rule(for model: TrainedModel) -> RejectionRule? {
+  /// else its maximum-probability threshold; nil for none. For `windows` of a long video the
+  /// feature rule takes its window threshold when the model has one (`WindowThreshold`).
+  public func rule(for model: TrainedModel, windows: Bool = false) -> RejectionRule? {
     switch self {
     case .auto:
       model.calibration?.featureRejection.map {
-        RejectionRule.features($0, probabilityFloor: model.calibration?.rejection?.threshold)
+        RejectionRule.features(
+          windows ? $0.forWindows : $0,
+          probabilityFloor: model.calibration?.rejection?.threshold)
       } ?? model.calibration?.rejection.map { .maxProbability($0.threshold) }
     case .threshold(let value): .maxProbability(value)
     case .none: nil
