@@ -17,7 +17,8 @@ struct ThreeClassFixture {
   let set: TrainingSet
   let model: TrainedModel
 
-  init() throws {
+  /// `validationFraction` of each class held out for validation (none: cross-validation).
+  init(validationFraction: Double = 0) throws {
     var generator = SeededGenerator(seed: 5)
     var clips: [ClipFeatures] = []
     for (label, centre) in zip(["a", "b", "c"], Self.centres) {
@@ -32,9 +33,10 @@ struct ThreeClassFixture {
             values: values, length: Self.frames, frameIndices: Array(0..<Self.frames)))
       }
     }
-    set = try TrainingSet(clips: clips, validationFraction: 0, seed: 1)
+    set = try TrainingSet(clips: clips, validationFraction: validationFraction, seed: 1)
     let trained = try TrainingWorkflow.train(
-      set, provenance: nil, options: TrainingOptions(model: .model(.linear), validationFraction: 0))
+      set, provenance: nil,
+      options: TrainingOptions(model: .model(.linear), validationFraction: validationFraction))
     model = try ModelCalibrationWorkflow.calibrate(
       trained, set: set, clips: [], folds: 3, seed: 1)
   }
@@ -76,6 +78,15 @@ struct ThreeClassFixture {
       #expect(FeatureRejection.nearestCosine(centre, to: others) < window.threshold)
       #expect(rejection.score(mean: centre) >= window.threshold)
     }
+  }
+
+  @Test func withValidationClipsTheyAreTheKnownWindows() throws {
+    let fixture = try ThreeClassFixture(validationFraction: 0.25)
+    #expect(!fixture.set.validation.clips.isEmpty)
+    let window = try #require(fixture.model.calibration?.featureRejection?.window)
+    #expect(window.source.contains("leave-one-class-out, 3 classes, validation clips"))
+    #expect(window.meanJ == 1)
+    #expect(window.threshold > 0.9 && window.threshold < 1)
   }
 
   @Test func windowsOfALongVideoUseTheWindowThresholdAndClipsTheirOwn() throws {
