@@ -121,7 +121,7 @@ public final class VideoReader {
     case stopped
     /// It reached the end of the stream, after this many frames.
     case ended(frames: Int)
-    /// It seeked, and then timestamps proved not to count frames (they skip or repeat a frame
+    /// It sought, and then timestamps proved not to count frames (they skip or repeat a frame
     /// slot: frames the decoder drops, a variable frame rate).
     case misled
   }
@@ -301,15 +301,14 @@ extension VideoReader {
     /// reference the seeking reads are checked against, and a way around a file whose
     /// timestamps are wrong.
     case never
-    /// Seek when that skips decoding more than this many frames; below that the seek and the
-    /// decoder flush cost about as much as the decoding saved.
+    /// Seek when the keyframe before the next frame wanted lies more than this many frames
+    /// ahead of the decoder.
     case beyond(frames: Int)
 
-    /// What reads do unless asked otherwise: seek past a single frame only when the
-    /// keyframe is the next frame (nothing saved). Measured on 320×240 MPEG-4 clips with a
-    /// keyframe every 12 frames (bench/pipeline's), it decodes as few frames as seeking at
-    /// every chance and fewer than larger thresholds, in less time: a seek and decoder flush
-    /// cost less than decoding one frame.
+    /// What reads do unless asked otherwise: seek whenever that skips decoding at least one
+    /// frame. On bench/pipeline's clips (320×240 MPEG-4, a keyframe every 12 frames) it decodes
+    /// as few frames as seeking at every chance, and fewer in less time than seeking past more
+    /// than 4 or 8 frames: a seek and a decoder flush cost less than decoding a frame.
     public static let automatic = Seeking.beyond(frames: 1)
   }
 }
