@@ -50,8 +50,11 @@ public struct CacheKey: Hashable, Codable, Sendable {
 
   /// How keys are made, part of every identifier. Scheme 1 keyed clips over 2 MiB by their
   /// first and last MiB and size, so two clips differing only in the middle shared features;
-  /// its entries are never looked up under scheme 2, which hashes every byte.
-  public static let scheme = 2
+  /// its entries are never looked up under scheme 2, which hashes every byte. Scheme 3 came
+  /// with reads that seek keeping exactly the frames sequential decoding keeps: under scheme 2,
+  /// a clip read with seeks could hold the wrong frames (one frame early in AVIs with B-frames,
+  /// misplaced after MPEG-4 frames the decoder drops), and which clips did is not recorded.
+  public static let scheme = 3
 
   /// The key of the clip at `url` under `settings`: its whole content is hashed (about a
   /// second per gigabyte, a small part of decoding it).

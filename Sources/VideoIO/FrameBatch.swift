@@ -89,8 +89,9 @@ public struct DecodeStatistics: Sendable, Hashable {
   public var decodedFrames = 0
   /// Seeks to a keyframe ahead of the decoder's position.
   public var seeks = 0
-  /// Passes over the clip: 2 when the container's frame count proved wrong and the sample
-  /// points were placed again with the true count.
+  /// Passes over the clip: one more when the container's frame count proved wrong and the
+  /// sample points were placed again with the true count, and one more when timestamps proved
+  /// not to count frames after a seek and the clip was read again without seeking.
   public var passes = 0
 }
 

@@ -47,14 +47,20 @@ public final class VideoWriter {
     /// Clockwise rotation (0, 90, 180, 270) that players should apply, recorded in the
     /// container's display matrix (MP4, MOV and MKV keep it; AVI cannot).
     public var rotation: Int
+    /// Most B-frames in a row; nil leaves it to the encoder (MPEG-4: none, libx264: its
+    /// preset's). B-frames make the decoder hold frames back, which in AVI shifts the decoded
+    /// frames' timestamps one frame after the container's start, as in UCF101's Xvid clips.
+    public var bFrames: Int?
 
     public init(
-      codec: Codec = .mpeg4, frameRate: Int = 25, keyframeInterval: Int = 12, rotation: Int = 0
+      codec: Codec = .mpeg4, frameRate: Int = 25, keyframeInterval: Int = 12, rotation: Int = 0,
+      bFrames: Int? = nil
     ) {
       self.codec = codec
       self.frameRate = frameRate
       self.keyframeInterval = keyframeInterval
       self.rotation = rotation
+      self.bFrames = bFrames
     }
   }
 
@@ -142,6 +148,7 @@ public final class VideoWriter {
     context.pointee.time_base = AVRational(num: 1, den: Int32(options.frameRate))
     context.pointee.framerate = AVRational(num: Int32(options.frameRate), den: 1)
     context.pointee.gop_size = Int32(max(options.keyframeInterval, 1))
+    if let bFrames = options.bFrames { context.pointee.max_b_frames = Int32(max(bFrames, 0)) }
     if globalHeader { context.pointee.flags |= AV_CODEC_FLAG_GLOBAL_HEADER }
     switch options.codec {
     case .mpeg4:

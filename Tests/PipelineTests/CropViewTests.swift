@@ -32,7 +32,7 @@ import Testing
     #expect(key(.original, withCrops).identifier == key(.original).identifier)
     #expect(
       key(.original).identifier
-        == "b7537d6ffdac0104d34794395090b9b9ff86c7e8a25c26a1a198f1c8e1b36f4e")
+        == "62f5ed5eacc4e307078bbb09da7e1c1553c8b54cc66ff493491b8897731eb6a7")
 
     let header = String(decoding: try JSONEncoder().encode(key(.startCrop).settings), as: UTF8.self)
     #expect(header.contains(#""view":"start-crop""#))

@@ -3,7 +3,7 @@
 //
 //     vidi-bench-pipeline generate DIR [--clips N] [--seed S] [--threads T]
 //     vidi-bench-pipeline features CLIP...      (one JSON object per clip on stdout)
-//     vidi-bench-pipeline decode CLIP... [--repeat R]
+//     vidi-bench-pipeline decode CLIP... [--repeat R] [--seek never|auto|N]
 //                                   (one JSON object: the decoding work and a digest of the frames)
 //
 // Clips look like a small action dataset (UCF101's format): 320×240 MPEG-4 Part 2 AVI at 25 fps,
@@ -191,14 +191,26 @@ func printFeatures(_ paths: ArraySlice<String>) throws {
 /// Decodes each clip as `vidi extract` does (uniform 20, 224 × 224) and prints one JSON object:
 /// processor seconds, frames decoded, seeks, and an FNV-1a digest of every sampled frame's
 /// values and indices, so a change to the decoding path can show it keeps the frames bit for bit.
+/// `--seek never` gives the reference digest (every frame decoded from the start); `--seek N`
+/// seeks whenever that skips more than N frames (0: as often as the keyframes allow).
 func decode(_ arguments: ArraySlice<String>) throws {
   var paths: [String] = []
   var repeats = 1
+  var seeking = VideoReader.Seeking.automatic
   var rest = arguments
   while let argument = rest.popFirst() {
     if argument == "--repeat" {
       guard let value = rest.popFirst().flatMap({ Int($0) }), value > 0 else { throw usage }
       repeats = value
+    } else if argument == "--seek" {
+      switch rest.popFirst() {
+      case "never": seeking = .never
+      case "auto": seeking = .automatic
+      case let value?:
+        guard let frames = Int(value), frames >= 0 else { throw usage }
+        seeking = .beyond(frames: frames)
+      case nil: throw usage
+      }
     } else {
       paths.append(argument)
     }
@@ -215,7 +227,7 @@ func decode(_ arguments: ArraySlice<String>) throws {
   let start = processorSeconds()
   for round in 0..<repeats {
     for path in paths {
-      try VideoReader(url: URL(fileURLWithPath: path)).read(
+      try VideoReader(url: URL(fileURLWithPath: path), seeking: seeking).read(
         .default, size: 224, bestEffort: true, into: &batch)
       guard round == 0 else { continue }
       decoded += batch.statistics.decodedFrames
@@ -249,7 +261,7 @@ let usage = Failure(
   message: """
     usage: vidi-bench-pipeline generate DIR [--clips N] [--seed S] [--threads T]
            vidi-bench-pipeline features CLIP...
-           vidi-bench-pipeline decode CLIP... [--repeat R]
+           vidi-bench-pipeline decode CLIP... [--repeat R] [--seek never|auto|N]
     """)
 
 do {
