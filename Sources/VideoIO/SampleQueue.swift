@@ -30,11 +30,11 @@ final class SampleQueue: @unchecked Sendable {
   var dropped: Int { condition.withLock { droppedTotal } }
 
   /// Appends `sample`, waiting while the queue is full. False once the reader has closed the
-  /// queue (it stopped reading).
+  /// queue (it stopped reading) or the stream was ended (stopped) before the decoding thread.
   func push(_ sample: StreamSample) -> Bool {
     condition.withLock {
-      while items.count >= capacity && !closed { condition.wait() }
-      guard !closed else { return false }
+      while items.count >= capacity && !closed && ending == nil { condition.wait() }
+      guard !closed, ending == nil else { return false }
       items.append(sample)
       condition.broadcast()
       return true
@@ -42,8 +42,10 @@ final class SampleQueue: @unchecked Sendable {
   }
 
   /// Records how the stream ended, after its last sample; a failure is thrown to the reader.
+  /// The first ending stands: a stop is not overwritten by the decoding thread's own ending.
   func finish(_ end: StreamEnd, failure: VideoError? = nil) {
     condition.withLock {
+      guard ending == nil else { return }
       ending = end
       self.failure = failure
       condition.broadcast()

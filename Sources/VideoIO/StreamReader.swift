@@ -129,10 +129,13 @@ public final class StreamReader: Sendable {
     return batch.count > 0
   }
 
-  /// Ends the stream from any thread (a Ctrl-C handler): blocking reads return, samples
-  /// already queued are still handed out, then `next()` returns nil and `end` is `.stopped`.
+  /// Ends the stream from any thread (a Ctrl-C handler): samples already queued are still
+  /// handed out, then `next()` returns nil and `end` is `.stopped`. The queue ends here, not
+  /// when the decoding thread notices: a read from a pipe or FIFO blocks in the kernel, where
+  /// FFmpeg's interrupt callback is not polled, for as long as the writer keeps it open.
   public func stop() {
     interrupt.stop()
+    queue.finish(.stopped)
   }
 
   /// How the stream ended; nil while it goes on.

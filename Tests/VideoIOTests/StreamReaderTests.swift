@@ -215,6 +215,38 @@ import Testing
     #expect(rest.count < 19)
   }
 
+  /// A pipe whose writer stays open blocks the decoding thread inside read(2), where FFmpeg's
+  /// interrupt callback is never polled (standard input under `vidi watch -`); the reader
+  /// must end anyway.
+  @Test func stopEndsAReadBlockedOnAPipeThatStaysOpen() throws {
+    let scratch = try Scratch()
+    let (_, bytes) = try Self.clip(scratch, frames: 100)
+    let pipe = Pipe()
+    let release = DispatchSemaphore(value: 0)
+    let writer = Thread {
+      pipe.fileHandleForWriting.write(Data(bytes))
+      release.wait()
+      try? pipe.fileHandleForWriting.close()
+    }
+    writer.start()
+    defer { release.signal() }
+    let source = StreamSource.url("pipe:\(pipe.fileHandleForReading.fileDescriptor)")
+    let reader = try StreamReader(source, options: Self.options)
+    #expect(try reader.next() != nil)
+    let ended = DispatchSemaphore(value: 0)
+    let consumer = Thread {
+      _ = try? Self.readAll(reader)
+      ended.signal()
+    }
+    consumer.start()
+    // Long enough for the whole clip to be decoded and read: the decoding thread then waits
+    // in read(2) for bytes that never come.
+    Thread.sleep(forTimeInterval: 1)
+    reader.stop()
+    #expect(ended.wait(timeout: .now() + 10) == .success)
+    #expect(reader.end == .stopped)
+  }
+
   @Test func unreachableSourcesFailWithOneLine() throws {
     var options = Self.options
     options.timeout = 0.5
