@@ -47,9 +47,12 @@ def dataset_digests(root):
 
 
 def cached_features(cache, by_digest, backbone, frames, views):
-    """The valid frames of every cached view of the dataset's clips, keyed by (digest, view)."""
+    """The valid frames of every cached view of the dataset's clips, keyed by (digest, view).
+    Entries of an older key scheme (different frames for the same settings) stay in the cache
+    and their headers do not name the scheme, so the newest file of a clip and view wins: the
+    one the `vidi extract` of this run wrote or found."""
     features = {}
-    for path in glob.glob(f"{cache}/*/*.features"):
+    for path in sorted(glob.glob(f"{cache}/*/*.features"), key=os.path.getmtime):
         data = open(path, "rb").read()
         length = struct.unpack("<I", data[12:16])[0]
         header = json.loads(data[16:16 + length])
