@@ -8,7 +8,6 @@ import Testing
 /// and calibrated as `vidi train` calibrates, and a clip far out along `a - b`: the linear
 /// head is surer of "a" there than on a's own clips, yet it is unlike every training clip.
 struct OpenSetFixture {
-  static let dimension = 8
   static let frames = 4
   static let a: [Float] = [4, 1, 1, 1, 1, 1, 1, 1]
   static let b: [Float] = [1, 4, 1, 1, 1, 1, 1, 1]
@@ -16,20 +15,8 @@ struct OpenSetFixture {
   let model: TrainedModel
 
   init() throws {
-    var generator = SeededGenerator(seed: 3)
-    var clips: [ClipFeatures] = []
-    for (label, centre) in [("a", Self.a), ("b", Self.b)] {
-      for index in 0..<24 {
-        let values = (0..<Self.frames).flatMap { _ in
-          zip(centre, SyntheticClips.gaussians(Self.dimension, &generator)).map { $0 + 0.3 * $1 }
-        }
-        clips.append(
-          ClipFeatures(
-            path: "\(label)/\(index).mp4", label: label, split: .train,
-            group: "\(label)-g\(index % 6)", frameCount: Self.frames, dimension: Self.dimension,
-            values: values, length: Self.frames, frameIndices: Array(0..<Self.frames)))
-      }
-    }
+    let clips = SyntheticClips.aroundCentres(
+      [("a", Self.a), ("b", Self.b)], clipsPerClass: 24, groups: 6, frames: Self.frames, seed: 3)
     let set = try TrainingSet(clips: clips, validationFraction: 0, seed: 1)
     let trained = try TrainingWorkflow.train(
       set, provenance: nil, options: TrainingOptions(model: .model(.linear), validationFraction: 0))

@@ -46,6 +46,29 @@ enum SyntheticClips {
     return clips
   }
 
+  /// `clipsPerClass` training clips of each labelled centre, every frame the centre plus
+  /// Gaussian noise of standard deviation 0.3; clip `i` of a class is in group `i % groups`.
+  static func aroundCentres(
+    _ centres: [(label: String, centre: [Float])], clipsPerClass: Int, groups: Int,
+    frames: Int, seed: UInt64
+  ) -> [ClipFeatures] {
+    var generator = SeededGenerator(seed: seed)
+    var clips: [ClipFeatures] = []
+    for (label, centre) in centres {
+      for index in 0..<clipsPerClass {
+        let values = (0..<frames).flatMap { _ in
+          zip(centre, gaussians(centre.count, &generator)).map { $0 + 0.3 * $1 }
+        }
+        clips.append(
+          ClipFeatures(
+            path: "\(label)/\(index).mp4", label: label, split: .train,
+            group: "\(label)-g\(index % groups)", frameCount: frames, dimension: centre.count,
+            values: values, length: frames, frameIndices: Array(0..<frames)))
+      }
+    }
+    return clips
+  }
+
   static func gaussians(_ count: Int, _ generator: inout SeededGenerator) -> [Float] {
     (0..<count).map { _ in
       let u1 = Double(generator.next() >> 11) / Double(1 << 53)

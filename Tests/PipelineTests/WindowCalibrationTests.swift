@@ -19,20 +19,9 @@ struct ThreeClassFixture {
 
   /// `validationFraction` of each class held out for validation (none: cross-validation).
   init(validationFraction: Double = 0) throws {
-    var generator = SeededGenerator(seed: 5)
-    var clips: [ClipFeatures] = []
-    for (label, centre) in zip(["a", "b", "c"], Self.centres) {
-      for index in 0..<12 {
-        let values = (0..<Self.frames).flatMap { _ in
-          zip(centre, SyntheticClips.gaussians(Self.dimension, &generator)).map { $0 + 0.3 * $1 }
-        }
-        clips.append(
-          ClipFeatures(
-            path: "\(label)/\(index).mp4", label: label, split: .train,
-            group: "\(label)-g\(index % 4)", frameCount: Self.frames, dimension: Self.dimension,
-            values: values, length: Self.frames, frameIndices: Array(0..<Self.frames)))
-      }
-    }
+    let clips = SyntheticClips.aroundCentres(
+      Array(zip(["a", "b", "c"], Self.centres)), clipsPerClass: 12, groups: 4,
+      frames: Self.frames, seed: 5)
     set = try TrainingSet(clips: clips, validationFraction: validationFraction, seed: 1)
     let trained = try TrainingWorkflow.train(
       set, provenance: nil,
