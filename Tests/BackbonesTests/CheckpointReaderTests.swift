@@ -35,6 +35,25 @@ import Testing
     #expect(state["bn.num_batches_tracked"] == CheckpointTensor(shape: [], values: [7]))
   }
 
+  /// Row-major views are copied as one run of their storage; a row gap, a transposition or a
+  /// size-1 dimension's stride must not be mistaken for (or hide) such a run.
+  @Test(arguments: [
+    ([2, 3], [3, 1], [3, 4, 5, 6, 7, 8]),
+    ([2, 1, 3], [3, 99, 1], [3, 4, 5, 6, 7, 8]),
+    ([2, 3], [4, 1], [3, 4, 5, 7, 8, 9]),
+    ([2, 3], [1, 2], [3, 5, 7, 4, 6, 8]),
+    ([3], [2], [3, 5, 7]),
+  ])
+  func viewsBehindAnOffsetReadTheirOwnElements(shape: [Int], strides: [Int], expected: [Float])
+    throws
+  {
+    let storage: [Float] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]
+    let writer = LegacyCheckpointWriter(tensors: [
+      .init(name: "w", storage: storage, offset: 3, shape: shape, strides: strides)
+    ])
+    #expect(try read(writer.file)["w"] == CheckpointTensor(shape: shape, values: expected))
+  }
+
   @Test func unknownOpcodeIsNamedWithItsOffset() {
     var file = Self.sample.file
     let offset = Self.sample.header.count + 2

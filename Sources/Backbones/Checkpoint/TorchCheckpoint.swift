@@ -265,6 +265,9 @@ enum StateDictAssembly {
     }
     guard last < storage.count else { return nil }
 
+    if isContiguous(shape: view.shape, strides: strides) {
+      return Array(storage[view.offset..<view.offset + count])
+    }
     var result = [Float]()
     result.reserveCapacity(count)
     var index = [Int](repeating: 0, count: view.shape.count)
@@ -282,6 +285,17 @@ enum StateDictAssembly {
       }
     }
     return result
+  }
+
+  /// Whether `strides` (0 along dimensions of size 1) walk `shape` in row-major order without
+  /// gaps: then the view is one run of the storage, copied whole.
+  static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
+    var expected = 1
+    for (dimension, stride) in zip(shape, strides).reversed() where dimension != 1 {
+      guard stride == expected else { return false }
+      expected *= dimension
+    }
+    return true
   }
 }
 
@@ -310,8 +324,22 @@ enum StorageType: String {
   /// Little-endian raw elements to `Float`.
   func decode(_ raw: ArraySlice<UInt8>) -> [Float] {
     let count = raw.count / elementSize
+    #if _endian(little)
+      // Checkpoints hold float32 almost only: their bytes are already the array's.
+      if self == .float { return copied(raw, count: count) }
+    #endif
     return raw.withUnsafeBytes { buffer in
       (0..<count).map { element($0 * elementSize, in: buffer) }
+    }
+  }
+
+  private func copied(_ raw: ArraySlice<UInt8>, count: Int) -> [Float] {
+    return [Float](unsafeUninitializedCapacity: count) { values, filled in
+      raw.withUnsafeBytes { bytes in
+        UnsafeMutableRawBufferPointer(values).copyMemory(
+          from: UnsafeRawBufferPointer(rebasing: bytes[..<(count * 4)]))
+      }
+      filled = count
     }
   }
 
