@@ -35,14 +35,16 @@ import Testing
     #expect(state["bn.num_batches_tracked"] == CheckpointTensor(shape: [], values: [7]))
   }
 
-  /// Row-major views are copied as one run of their storage; a row gap, a transposition or a
-  /// size-1 dimension's stride must not be mistaken for (or hide) such a run.
+  /// Each view reads its own elements whatever its layout: row-major, with a gap after each
+  /// row, transposed (as ports of TensorFlow weights are stored), strided, or with a size-1
+  /// dimension whose stride is anything.
   @Test(arguments: [
     ([2, 3], [3, 1], [3, 4, 5, 6, 7, 8]),
     ([2, 1, 3], [3, 99, 1], [3, 4, 5, 6, 7, 8]),
     ([2, 3], [4, 1], [3, 4, 5, 7, 8, 9]),
     ([2, 3], [1, 2], [3, 5, 7, 4, 6, 8]),
     ([3], [2], [3, 5, 7]),
+    ([2, 2, 2], [1, 4, 2], [3, 5, 7, 9, 4, 6, 8, 10]),
   ])
   func viewsBehindAnOffsetReadTheirOwnElements(shape: [Int], strides: [Int], expected: [Float])
     throws

@@ -265,37 +265,32 @@ enum StateDictAssembly {
     }
     guard last < storage.count else { return nil }
 
-    if isContiguous(shape: view.shape, strides: strides) {
-      return Array(storage[view.offset..<view.offset + count])
-    }
-    var result = [Float]()
-    result.reserveCapacity(count)
-    var index = [Int](repeating: 0, count: view.shape.count)
-    var position = view.offset
-    for _ in 0..<count {
-      result.append(storage[position])
-      var axis = view.shape.count - 1
-      while axis >= 0 {
-        index[axis] += 1
-        position += strides[axis]
-        if index[axis] < view.shape[axis] { break }
-        position -= strides[axis] * view.shape[axis]
-        index[axis] = 0
-        axis -= 1
+    // Size-1 dimensions add nothing to walk; along the innermost of the others each run is
+    // one tight strided loop (PyTorch ports of TensorFlow weights store them transposed).
+    let axes = zip(view.shape, strides).filter { $0.0 != 1 }.map { (size: $0, stride: $1) }
+    let run = axes.last ?? (size: 1, stride: 0)
+    let outer = Array(axes.dropLast())
+    return [Float](unsafeUninitializedCapacity: count) { result, filled in
+      storage.withUnsafeBufferPointer { source in
+        var index = [Int](repeating: 0, count: outer.count)
+        var position = view.offset
+        for start in stride(from: 0, to: count, by: run.size) {
+          for element in 0..<run.size {
+            result[start + element] = source[position + element * run.stride]
+          }
+          var axis = outer.count - 1
+          while axis >= 0 {
+            index[axis] += 1
+            position += outer[axis].stride
+            if index[axis] < outer[axis].size { break }
+            position -= outer[axis].stride * outer[axis].size
+            index[axis] = 0
+            axis -= 1
+          }
+        }
       }
+      filled = count
     }
-    return result
-  }
-
-  /// Whether `strides` (0 along dimensions of size 1) walk `shape` in row-major order without
-  /// gaps: then the view is one run of the storage, copied whole.
-  static func isContiguous(shape: [Int], strides: [Int]) -> Bool {
-    var expected = 1
-    for (dimension, stride) in zip(shape, strides).reversed() where dimension != 1 {
-      guard stride == expected else { return false }
-      expected *= dimension
-    }
-    return true
   }
 }
 
