@@ -19,8 +19,9 @@ final class ExtractionRun: @unchecked Sendable {
   private let views: [FeatureView]
   private let options: FeatureOptions
   private let cache: FeatureCache?
-  /// The backbone instances of each encoder thread.
-  private let encoderGroups: [[FrameEncoder]]
+  /// The backbone instances, shared out among `encoderThreads` threads once built.
+  private let encoders: PendingEncoders
+  private let encoderThreads: Int
 
   private let buffers: BlockingQueue<FrameBatch>
   private let jobs: BlockingQueue<Job>
@@ -48,16 +49,15 @@ final class ExtractionRun: @unchecked Sendable {
 
   init(
     clips: [Clip], views: [FeatureView], options: FeatureOptions, cache: FeatureCache?,
-    encoders: [FrameEncoder]
+    encoders: PendingEncoders, encoderCount: Int
   ) {
     self.clips = clips
     self.views = views
     self.options = options
     self.cache = cache
-    let threads = max(1, min(encoders.count, clips.count))
-    encoderGroups = (0..<threads).map { thread in
-      stride(from: thread, to: encoders.count, by: threads).map { encoders[$0] }
-    }
+    self.encoders = encoders
+    let threads = max(1, min(encoderCount, clips.count))
+    encoderThreads = threads
     // One buffer per encoder thread plus one being decoded and one ready: the decoder stays a
     // clip ahead without holding frames for the whole dataset.
     let bufferCount = threads + 2
@@ -75,8 +75,8 @@ final class ExtractionRun: @unchecked Sendable {
     let start = clock.now
     let threads = DispatchGroup()
     spawn(in: threads) { $0.decode() }
-    for group in encoderGroups {
-      spawn(in: threads) { $0.encode(with: group) }
+    for thread in 0..<encoderThreads {
+      spawn(in: threads) { $0.encode(thread: thread) }
     }
 
     var summary = ExtractionSummary(
@@ -240,10 +240,19 @@ final class ExtractionRun: @unchecked Sendable {
 
   // MARK: Encoder threads
 
-  private func encode(with encoders: [FrameEncoder]) {
+  /// Encodes clips with every `encoderThreads`-th backbone instance from the `thread`-th on.
+  private func encode(thread: Int) {
     var times = ExtractionSummary.StageSeconds()
     defer { addTimes(times) }
-    let clipEncoder = ClipEncoder(encoders: encoders)
+    let all: [FrameEncoder]
+    do {
+      all = try encoders.value()
+    } catch {
+      events.push(.fatal(error))
+      return
+    }
+    let clipEncoder = ClipEncoder(
+      encoders: stride(from: thread, to: all.count, by: encoderThreads).map { all[$0] })
     while let job = jobs.pop() {
       let computed = timed(\.encode, &times) {
         clipEncoder.features(of: job.batches, views: job.missing, frames: options.frames)

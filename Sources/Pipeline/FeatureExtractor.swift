@@ -26,7 +26,8 @@ public final class FeatureExtractor: Sendable {
   /// One single-threaded backbone instance per thread, each encoding whole clips: no thread
   /// waits for another at the end of a clip, and the decoder thread (a tenth of the processor
   /// time on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
-  let encoders: [FrameEncoder]
+  /// Built in the background from `init` on.
+  private let pendingEncoders: PendingEncoders
 
   /// SHA-256 of the checkpoint the encoders were built from, hex: verified to be the pinned
   /// digest the cache keys carry (`FeatureOptions.weightsSHA256`).
@@ -34,11 +35,12 @@ public final class FeatureExtractor: Sendable {
 
   /// Loads the backbone from `models` (Vidi's model cache by default), after checking the
   /// checkpoint's content against its pinned SHA-256 (a full hash only when the file changed
-  /// since its last check).
+  /// since its last check). The weights are unpacked in the background (`PendingEncoders`):
+  /// the first extraction waits for them, and throws `.checkpoint` if they could not be built.
   ///
   /// - Parameter threads: cores to use; by default every active processor.
   /// - Throws: `.weights` when the weights have not been fetched or are damaged (the message
-  ///   names the command that fetches them), `.checkpoint` when they cannot be loaded.
+  ///   names the command that fetches them).
   public convenience init(
     options: FeatureOptions = FeatureOptions(), cache: FeatureCache?, threads: Int? = nil,
     models: ModelStore = ModelStore()
@@ -91,14 +93,26 @@ public final class FeatureExtractor: Sendable {
     guard options.precision.isSupported else {
       throw .precision(UnsupportedPrecision(precision: options.precision))
     }
-    do {
-      let stateDict = try TorchCheckpoint.load(bytes: verified.bytes, source: verified.url.path)
-      encoders = try FrameEncoder.replicas(
-        self.threads, backbone: options.backbone, stateDict: stateDict, threads: 1,
-        precision: options.precision)
-    } catch {
-      throw .checkpoint(options.backbone, detail: error.description)
+    let (backbone, precision, count) = (options.backbone, options.precision, self.threads)
+    pendingEncoders = PendingEncoders {
+      Result { () throws(ExtractionError) in
+        do throws(CheckpointError) {
+          let stateDict = try TorchCheckpoint.load(
+            bytes: verified.bytes, source: verified.url.path)
+          return try FrameEncoder.replicas(
+            count, backbone: backbone, stateDict: stateDict, threads: 1, precision: precision)
+        } catch {
+          throw .checkpoint(backbone, detail: error.description)
+        }
+      }
     }
+  }
+
+  /// The backbone instances, one per thread, waiting for their build when it is still running.
+  ///
+  /// - Throws: `.checkpoint` when the verified weights could not be built into the backbone.
+  func encoders() throws(ExtractionError) -> [FrameEncoder] {
+    try pendingEncoders.value()
   }
 
   // MARK: Batches
@@ -140,7 +154,7 @@ public final class FeatureExtractor: Sendable {
   ) throws(ExtractionError) -> ExtractionSummary {
     let run = ExtractionRun(
       clips: clips, views: Self.normalized(views), options: options, cache: cache,
-      encoders: encoders)
+      encoders: pendingEncoders, encoderCount: threads)
     return try run.perform(progress: progress, receive: receive)
   }
 

@@ -16,6 +16,8 @@ public struct VideoPredictor: Sendable {
   public let modelPath: String
   public let options: FeatureOptions
   public let extractor: FeatureExtractor
+  /// The extractor's backbone instances, for frames decoded here rather than by the extractor.
+  let encoders: [FrameEncoder]
 
   /// Checks `request` (the user's feature options) and the backbone's provenance against
   /// `model`, once for every video this predictor classifies, and loads the backbone.
@@ -29,6 +31,7 @@ public struct VideoPredictor: Sendable {
     self.options = options
     extractor = try FeatureExtractor(
       options: options, cache: cache, threads: threads, models: models)
+    encoders = try extractor.encoders()
   }
 
   /// The `topK` most probable classes of the video at `url` (all when nil), reported under
@@ -92,7 +95,7 @@ public struct VideoPredictor: Sendable {
         decodePasses: 2, decodedFrames: pass.decodedFrames)
     }
     guard frames.count > 0 else { throw ClipFeaturesError.noFrames(path: path) }
-    let encoder = ClipEncoder(encoders: extractor.encoders)
+    let encoder = ClipEncoder(encoders: encoders)
     let features = encoder.features(of: frames, views: views, frames: options.frames)
     let prediction = try predict(
       features, views: views, path: path, topK: topK, timeline: timeline, frameRate: frameRate)

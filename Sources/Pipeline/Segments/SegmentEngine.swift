@@ -33,7 +33,7 @@ public final class SegmentEngine {
     model = predictor.model
     self.plan = plan
     frameSize = predictor.options.cropSize
-    encoder = ClipEncoder(encoders: predictor.extractor.encoders)
+    encoder = ClipEncoder(encoders: predictor.encoders)
     ring = FeatureRing(capacity: plan.framesPerWindow, dimension: model.featureDimension)
   }
 
