@@ -115,6 +115,7 @@ let package = Package(
       name: "VidiCLITests",
       dependencies: [
         "VidiCLI", "Pipeline", "Demo", "NumericCore", "Backbones", "SequenceModels",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .testTarget(
       name: "VidiServerTests",

@@ -10,11 +10,11 @@ struct ModelsBench: ParsableCommand {
     commandName: "bench",
     abstract: "Measure a backbone's frames per second on this machine.",
     discussion: """
-      Encodes batches of random frames of the backbone's input size for about --seconds after
-      one warm-up call and reports the median call's rate. `vidi extract` encodes 20 frames per clip by default, so
-      clips per second on one process is about frames_per_second / 20 (decoding runs on its own
-      thread alongside). --precision bf16 (the auto choice on CPUs with AVX512-BF16) runs the \
-      1x1 convolutions in bfloat16; compare with --precision f32.
+      Encodes batches of random frames of the backbone's input size for about --seconds after \
+      one warm-up call and reports the median call's rate. `vidi extract` encodes 20 frames \
+      per clip by default, so clips per second on one process is about frames_per_second / 20 \
+      (decoding runs on its own thread alongside). --precision bf16 (the auto choice on CPUs \
+      with AVX512-BF16) runs the 1x1 convolutions in bfloat16; compare with --precision f32.
 
       Examples:
         vidi models bench efficientnet-lite0 --batch 32

@@ -13,7 +13,7 @@ struct ModelsCheck: ParsableCommand {
     commandName: "check",
     abstract: "Run the backbones on built-in inputs and compare with the reference outputs.",
     discussion: """
-      Encodes the built-in synthetic frame and compares the features (and the EfficientNet-Lite
+      Encodes the built-in synthetic frame and compares the features (and the EfficientNet-Lite \
       models' logits) with the reference PyTorch implementation's: in f32 within max absolute error \
       \(BackboneSelfTest.absoluteTolerance) and relative L2 error \
       \(BackboneSelfTest.relativeTolerance); in bf16 (bfloat16 products, float32 sums) within \
@@ -21,7 +21,7 @@ struct ModelsCheck: ParsableCommand {
       similarity \(BackboneSelfTest.tolerance(for: .bf16).cosine). For the EfficientNet-Lite models \
       it also classifies the built-in cat photo and expects the reference's top-5 ImageNet classes.
 
-      Without ids, checks every backbone with weights in the cache (the default one when none
+      Without ids, checks every backbone with weights in the cache (the default one when none \
       has); without --precision, in every precision this CPU runs. Exits non-zero when a check \
       fails or a backbone cannot be loaded.
 

@@ -8,7 +8,7 @@ struct ModelsVerify: ParsableCommand {
     commandName: "verify",
     abstract: "Re-check the cached checkpoints' sizes and SHA-256 digests.",
     discussion: """
-      Without ids, checks every backbone with a file in the cache (the default one when none has).
+      Without ids, checks every backbone with a file in the cache (the default one when none has). \
       Exits non-zero when a checkpoint is missing or differs from its pinned digest.
 
       Examples:

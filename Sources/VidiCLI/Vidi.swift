@@ -15,8 +15,8 @@ struct Vidi: AsyncParsableCommand {
     commandName: "vidi",
     abstract: "Video classification and human activity recognition on a plain CPU.",
     discussion: """
-      A folder of labelled videos (DATASET/train/<class>/*.avi, DATASET/test/<class>/...) becomes
-      a classifier: frames are sampled and encoded by a pretrained CNN, and a recurrent model
+      A folder of labelled videos (DATASET/train/<class>/*.avi, DATASET/test/<class>/...) becomes \
+      a classifier: frames are sampled and encoded by a pretrained CNN, and a recurrent model \
       classifies the sequence of frame features.
       """,
     version: "vidi \(version) (FFmpeg "
