@@ -64,6 +64,22 @@ public struct CandidateScore: Sendable, Codable, Equatable {
     foldLosses = losses
   }
 
+  /// Where the candidate stands from simplest (0) to most complex, for the one-standard-error
+  /// rule: linear, frame-average, mean-pool, seed-gru, gru, lstm, then any ensemble. Convex,
+  /// deterministic fits come first; recurrent models after the pooled ones, larger after
+  /// smaller; an ensemble holds several models.
+  public var simplicityRank: Int {
+    guard members == nil else { return 6 }
+    return switch model {
+    case .linear: 0
+    case .frameAverage: 1
+    case .meanPool: 2
+    case .seedGRU: 3
+    case .gru: 4
+    case .lstm: 5
+    }
+  }
+
   /// The model and its setting, e.g. "linear (C=1)"; for an ensemble, e.g.
   /// "ensemble of linear (C=1) + frame-average".
   public var name: String {

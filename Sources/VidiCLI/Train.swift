@@ -15,8 +15,9 @@ struct Train: ParsableCommand {
       frame-average, mean-pool) and each setting of a small grid (linear: the L2 strength C; \
       gru: the hidden size) is scored by k-fold cross-validation (--folds, default 5; folds \
       stratified by class and group-disjoint when clips have groups). Among the candidates \
-      within one standard error of the best mean accuracy the lowest mean log loss wins, and \
-      is refit on every training clip (iterative models for the folds' mean best epoch); every \
+      within one standard error of the best mean accuracy the simplest kind wins (linear, \
+      frame-average, mean-pool, seed-gru, gru, lstm, then ensembles; of its settings the one \
+      with the lowest mean log loss), and is refit on every training clip (iterative models for the folds' mean best epoch); every \
       score is printed and saved in the model. An ensemble of the three best models (their \
       probabilities averaged) is scored on the same folds and kept only when it wins. A \
       candidate whose training fails is reported and skipped. \

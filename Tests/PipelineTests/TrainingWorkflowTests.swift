@@ -1,8 +1,9 @@
 import Foundation
-import Pipeline
 import Reporting
 import SequenceModels
 import Testing
+
+@testable import Pipeline
 
 @Suite struct TrainingWorkflowTests {
   @Test func autoPicksASequenceModelWhereOrderMattersAndRecordsEveryCandidate() throws {
@@ -229,6 +230,36 @@ import Testing
     ]
     #expect(TrainingWorkflow.best(scores) == 2)
     #expect(TrainingWorkflow.bestByCrossValidation(scores) == 0)
+  }
+
+  /// The one-standard-error rule: the simplest kind near the best wins even with a higher log
+  /// loss; among that kind's settings the lowest log loss; a simpler kind further away loses.
+  @Test func crossValidationPrefersTheSimplestKindNearTheBest() {
+    func score(_ model: ModelKind, _ setting: String?, _ folds: [(Double, Double)])
+      -> CandidateScore
+    {
+      CandidateScore(
+        model: model, folds: folds.map { (accuracy: $0.0, loss: $0.1) }, bestEpoch: 1, epochs: 1,
+        seconds: 0, setting: setting, hyperparameters: nil)
+    }
+    var ensemble = score(.lstm, nil, [(1.0, 0.01), (1.0, 0.01), (0.8, 0.01)])
+    ensemble.members = ["lstm", "gru"]
+    let scores = [
+      score(.gru, "hidden 64", [(0.9, 0.1), (0.9, 0.1), (0.9, 0.1)]),
+      score(.linear, "C=1", [(0.9, 0.4), (1.0, 0.3), (0.8, 0.5)]),
+      score(.linear, "C=10", [(0.9, 0.3), (1.0, 0.2), (0.8, 0.4)]),
+      score(.lstm, nil, [(1.0, 0.05), (1.0, 0.05), (0.8, 0.05)]),
+      ensemble,
+    ]
+    #expect(TrainingWorkflow.bestByCrossValidation(scores) == 2)
+    let reason = TrainingWorkflow.crossValidationReason(scores, winner: 2)
+    #expect(reason.hasPrefix("linear (C=10) is the simplest of the 5 of 5 candidates"), "\(reason)")
+    #expect(reason.contains("lowest mean log loss (0.3) of its 2 settings"), "\(reason)")
+
+    let far = [score(.linear, nil, [(0.5, 0.1), (0.6, 0.1), (0.4, 0.1)])] + scores.dropFirst(3)
+    #expect(TrainingWorkflow.bestByCrossValidation(far) == 1)
+    #expect(
+      ensemble.simplicityRank > ModelKind.allCases.map { score($0, nil, []).simplicityRank }.max()!)
   }
 
   @Test func theHeldOutShareIsReportedWhenWholeGroupsMoveIt() throws {
