@@ -30,10 +30,12 @@ resize to 224, RGB, (x - 127) / 128.
   - per variant: per-frame cosine of the 1280-d features vs float32 (min, 1st percentile,
     median, share of frames < 0.999) and ONNX Runtime frames/s at batch 8, 2 intra-op threads.
 
-Run (about 3-5 minutes of CPU on 2 cores):
+Run from the repository (about 3-5 minutes of CPU on 2 cores; bench/.venv is the one
+bench/backbones/run.sh makes, with onnx, onnxruntime and numpy, plus opencv-python-headless from
+bench/pipeline/run.sh):
 
-    /work/wt-bf16/bench/.venv/bin/python bench/precision/int8_probe.py \\
-        [--data /work/shared/data/ucf101-dev] [--models /root/.cache/vidi/models] \\
+    bench/.venv/bin/python bench/precision/int8_probe.py \\
+        [--data ../shared/data/ucf101-dev] [--models ~/.cache/vidi/models] \\
         [--only VARIANT...] [--json]
 """
 
@@ -221,8 +223,12 @@ def op_census(path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", default="/work/shared/data/ucf101-dev")
-    parser.add_argument("--models", default="/root/.cache/vidi/models")
+    parser.add_argument("--data", default="../shared/data/ucf101-dev")
+    parser.add_argument(
+        "--models",
+        default=os.path.join(
+            os.environ.get("VIDI_HOME", os.path.expanduser("~/.cache/vidi")), "models"),
+    )
     parser.add_argument("--seconds", type=float, default=4.0, help="timing per variant")
     parser.add_argument("--only", nargs="*", help="variant names to run (default: all)")
     parser.add_argument("--json", action="store_true")
