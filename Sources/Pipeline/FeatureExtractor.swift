@@ -125,7 +125,8 @@ public final class FeatureExtractor: Sendable {
   /// cache for `status`), and the run goes on.
   ///
   /// - Throws: `.cache` when the cache cannot be written; the run stops, keeping every entry
-  ///   stored before.
+  ///   stored before. `.checkpoint` when the verified weights could not be built into the
+  ///   backbone.
   @discardableResult
   public func extract(
     _ clips: [Clip], views: [FeatureView] = [.original],
