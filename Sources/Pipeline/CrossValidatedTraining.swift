@@ -85,12 +85,11 @@ extension TrainingWorkflow {
     }!
   }
 
-  /// The indices of the candidates within one standard error of the best mean accuracy, and
-  /// that margin.
+  /// The indices of the candidates within one standard error of the best mean accuracy.
   private static func nearBest(_ scores: [CandidateScore]) -> [Int] {
-    let margin = standardError(of: scores[best(scores)])
-    let top = scores[best(scores)].validationAccuracy
-    return scores.indices.filter { scores[$0].validationAccuracy >= top - margin }
+    let top = scores[best(scores)]
+    let floor = top.validationAccuracy - standardError(of: top)
+    return scores.indices.filter { scores[$0].validationAccuracy >= floor }
   }
 
   /// The standard error of `score`'s mean accuracy over its folds.

@@ -329,7 +329,7 @@ enum StorageType: String {
   }
 
   private func copied(_ raw: ArraySlice<UInt8>, count: Int) -> [Float] {
-    return [Float](unsafeUninitializedCapacity: count) { values, filled in
+    [Float](unsafeUninitializedCapacity: count) { values, filled in
       raw.withUnsafeBytes { bytes in
         UnsafeMutableRawBufferPointer(values).copyMemory(
           from: UnsafeRawBufferPointer(rebasing: bytes[..<(count * 4)]))
