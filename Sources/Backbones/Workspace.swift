@@ -39,23 +39,28 @@ final class FrameBuffers: @unchecked Sendable {
 }
 
 /// One worker's band buffers: a band of the hidden (depthwise input) tensor with its zero
-/// border, the band's depthwise output, and the stem's im2col rows.
+/// border, the band's depthwise output, one float32 row of it for a depthwise convolution
+/// that writes bfloat16, and the stem's im2col rows.
 final class BandBuffers: @unchecked Sendable {
   let hidden: AlignedBuffer
   let depthwise: AlignedBuffer
+  let depthwiseRow: AlignedBuffer
   let im2col: AlignedBuffer
 
   init(network: Network) {
     var hiddenCount = 0
     var depthwiseCount = 0
+    var rowCount = 0
     for block in network.blocks {
       let rows = Bands.rows(block, workers: 1)
       hiddenCount = max(
         hiddenCount, Bands.hiddenRows(block, bandRows: rows) * Bands.rowFloats(block))
       depthwiseCount = max(depthwiseCount, rows * block.geometry.outputSize * block.hiddenChannels)
+      rowCount = max(rowCount, block.geometry.outputSize * block.hiddenChannels)
     }
     hidden = AlignedBuffer(count: hiddenCount)
     depthwise = AlignedBuffer(count: depthwiseCount)
+    depthwiseRow = AlignedBuffer(count: rowCount)
     im2col = AlignedBuffer(
       count: network.stem.scratchCount(
         rows: Bands.stemRowsPerPass, outputWidth: network.stemGeometry.outputSize))
@@ -205,18 +210,42 @@ struct FramePass: Sendable {
         producer: producer)
       held = needed
 
-      block.depthwise.apply(
-        input: band, inputRowStride: rowFloats, outputRows: 0..<rows.count,
-        outputWidth: outputSize,
-        output: PixelLayout(compact: scratch.depthwise.pointer, channels: block.hiddenChannels),
-        activation: .relu6)
       let firstPixel = rows.lowerBound * outputSize
-      block.project.apply(
-        input: scratch.depthwise.pointer, pixels: rows.count * outputSize,
+      project(
+        block, band: band, rows: rows.count, scratch: scratch,
         output: PixelLayout(
           compact: frame.blockOutput.pointer + firstPixel * outputChannels,
           channels: outputChannels),
-        residual: block.residual ? frame.blockInput.pointer + firstPixel * outputChannels : nil,
+        residual: block.residual ? frame.blockInput.pointer + firstPixel * outputChannels : nil)
+    }
+  }
+
+  /// The depthwise convolution of `rows` output rows from the band, then the projection. A
+  /// bfloat16 projection gets its input as bfloat16 straight from the depthwise convolution,
+  /// half the bytes and no rounding pass of its own (the same rounding, so the same results).
+  private func project(
+    _ block: InvertedResidual, band: UnsafeMutablePointer<Float>, rows: Int,
+    scratch: BandBuffers, output: PixelLayout, residual: UnsafePointer<Float>?
+  ) {
+    let (width, pixels) = (block.geometry.outputSize, rows * block.geometry.outputSize)
+    let rowFloats = Bands.rowFloats(block)
+    let hidden = scratch.depthwise.pointer
+    guard block.project.takesBFloat16Input else {
+      block.depthwise.apply(
+        input: band, inputRowStride: rowFloats, outputRows: 0..<rows, outputWidth: width,
+        output: PixelLayout(compact: hidden, channels: block.hiddenChannels), activation: .relu6)
+      block.project.apply(
+        input: hidden, pixels: pixels, output: output, residual: residual, activation: .identity)
+      return
+    }
+    UnsafeMutableRawPointer(hidden).withMemoryRebound(
+      to: UInt16.self, capacity: scratch.depthwise.count * 2
+    ) { halves in
+      block.depthwise.apply(
+        input: band, inputRowStride: rowFloats, outputRows: 0..<rows, outputWidth: width,
+        bfloat16Output: halves, rowScratch: scratch.depthwiseRow.pointer, activation: .relu6)
+      block.project.apply(
+        bfloat16Input: halves, pixels: pixels, output: output, residual: residual,
         activation: .identity)
     }
   }

@@ -57,12 +57,35 @@ bool vidi_bf16_supported(void) {
          __builtin_cpu_supports("avx512vl");
 }
 
+BF16_TARGET void vidi_bf16_round(const float *input, ptrdiff_t count, uint16_t *output) {
+  ptrdiff_t i = 0;
+  for (; i + 32 <= count; i += 32) {
+    __m512 lo = _mm512_loadu_ps(input + i);
+    __m512 hi = _mm512_loadu_ps(input + i + 16);
+    _mm512_storeu_si512(output + i, (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+  }
+  ptrdiff_t left = count - i;
+  if (left == 0) return;
+  __mmask16 low = left >= 16 ? 0xffff : (__mmask16)((1u << left) - 1);
+  __mmask16 high = left > 16 ? (__mmask16)((1u << (left - 16)) - 1) : 0;
+  __m512 lo = _mm512_maskz_loadu_ps(low, input + i);
+  __m512 hi = _mm512_maskz_loadu_ps(high, input + i + 16);
+  _mm512_mask_storeu_epi16(
+      output + i, (__mmask32)((1ull << left) - 1), (__m512i)_mm512_cvtne2ps_pbh(hi, lo));
+}
+
 /// Rounds `rows` rows of `depth` floats (row stride `depth`) to bfloat16 rows of `padded`
 /// (even) values, the padding zero, and zeroes rows up to `whole_rows`.
 static BF16_TARGET void round_rows(
     const float *input, ptrdiff_t rows, ptrdiff_t whole_rows, ptrdiff_t depth, ptrdiff_t padded,
     uint16_t *output) {
   memset(output + rows * padded, 0, (size_t)((whole_rows - rows) * padded) * sizeof *output);
+  // An even depth needs no padding: input and output rows are both contiguous, so the chunk
+  // is one run, with no per-row masks (the rows of a projection are only 6 to 72 vectors).
+  if (depth == padded) {
+    vidi_bf16_round(input, rows * depth, output);
+    return;
+  }
   for (ptrdiff_t row = 0; row < rows; row++) {
     const float *source = input + row * depth;
     uint16_t *target = output + row * padded;
@@ -178,14 +201,57 @@ static ptrdiff_t chunk_rows(ptrdiff_t padded) {
 /// only depths beyond 2048, which the backbones do not have.
 enum { STACK_ELEMENTS = 32768 };
 
+/// Points `targets[0 ..< count]` at the output pixels that follow `*row`, `*column`, and
+/// advances them (no division per pixel).
+static void point_targets(
+    VidiPixelLayout output, ptrdiff_t count, ptrdiff_t *row, ptrdiff_t *column, float **targets) {
+  for (ptrdiff_t p = 0; p < count; p++) {
+    targets[p] = output.base + *row * output.row_stride + *column * output.channels;
+    if (++*column == output.row_length) {
+      *column = 0;
+      ++*row;
+    }
+  }
+}
+
+/// Runs every panel over `count` bfloat16 input rows `padded` apart. Tiles always read whole
+/// tiles of rows: those starting before `tail_start` read `rows`, the rest read `tail` (the
+/// rows from `tail_start` on, zero-padded to a whole 16-row tile); rows past `count` are
+/// computed and not stored.
+static BF16_TARGET void run_panels(
+    const uint16_t *rows, const uint16_t *tail, ptrdiff_t tail_start, ptrdiff_t count,
+    ptrdiff_t padded, const uint16_t *packed, ptrdiff_t outputs, const float *bias,
+    const float *residual, ptrdiff_t residual_stride, float *const *targets,
+    VidiActivation activation) {
+  ptrdiff_t pairs = padded / 2;
+  ptrdiff_t panel_count = (outputs + PANEL_WIDTH - 1) / PANEL_WIDTH;
+  for (ptrdiff_t panel = 0; panel < panel_count; panel++) {
+    ptrdiff_t columns = outputs - panel * PANEL_WIDTH;
+    if (columns > PANEL_WIDTH) columns = PANEL_WIDTH;
+    ptrdiff_t last = columns > 16 ? columns - 16 : columns;
+    __mmask16 last_lanes = (__mmask16)((1u << last) - 1);
+    const uint16_t *b = packed + panel * pairs * PANEL_WIDTH * 2;
+    const float *panel_bias = bias + panel * PANEL_WIDTH;
+    ptrdiff_t step = columns <= 16 ? 2 * TILE_ROWS : TILE_ROWS;
+    for (ptrdiff_t t = 0; t < count; t += step) {
+      ptrdiff_t tile_rows = count - t < step ? count - t : step;
+      int shape = columns <= 16 ? (tile_rows > TILE_ROWS ? SHAPE_16X16 : SHAPE_8X16)
+                                : (tile_rows > 4 ? SHAPE_8X32 : SHAPE_4X32);
+      const uint16_t *a = t < tail_start ? rows + t * padded : tail + (t - tail_start) * padded;
+      const float *extra = residual ? residual + t * residual_stride + panel * PANEL_WIDTH : 0;
+      kernels[shape][activation][residual != 0](
+          a, padded, tile_rows, pairs, b, panel_bias, extra, residual_stride, targets + t,
+          panel * PANEL_WIDTH, last_lanes);
+    }
+  }
+}
+
 BF16_TARGET void vidi_pointwise_bf16(
     const float *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
     ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
     VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation) {
-  ptrdiff_t pairs = (depth + 1) / 2;
-  ptrdiff_t padded = pairs * 2;
+  ptrdiff_t padded = (depth + 1) / 2 * 2;
   ptrdiff_t chunk = chunk_rows(padded);
-  ptrdiff_t panel_count = (outputs + PANEL_WIDTH - 1) / PANEL_WIDTH;
   // Whole tiles of rows: the last tile's missing rows are zeros, computed and not stored.
   size_t elements = (size_t)(chunk * padded);
   uint16_t *heap =
@@ -195,39 +261,51 @@ BF16_TARGET void vidi_pointwise_bf16(
   uint16_t *rounded = heap ? heap : local;
   float *targets[chunk];
 
-  // The output cursor, advanced pixel by pixel (no division per pixel).
   ptrdiff_t row = output.row_length > 0 ? first_pixel / output.row_length : 0;
   ptrdiff_t column = output.row_length > 0 ? first_pixel % output.row_length : first_pixel;
   for (ptrdiff_t start = 0; start < pixels; start += chunk) {
     ptrdiff_t count = pixels - start < chunk ? pixels - start : chunk;
     ptrdiff_t whole = (count + 2 * TILE_ROWS - 1) / (2 * TILE_ROWS) * (2 * TILE_ROWS);
     round_rows(input + start * depth, count, whole, depth, padded, rounded);
-    for (ptrdiff_t p = 0; p < count; p++) {
-      targets[p] = output.base + row * output.row_stride + column * output.channels;
-      if (++column == output.row_length) {
-        column = 0;
-        row++;
-      }
+    point_targets(output, count, &row, &column, targets);
+    run_panels(
+        rounded, rounded, whole, count, padded, packed, outputs, bias,
+        residual ? residual + start * residual_stride : 0, residual_stride, targets, activation);
+  }
+  free(heap);
+}
+
+BF16_TARGET void vidi_pointwise_bf16_rounded(
+    const uint16_t *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
+    ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
+    VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation) {
+  ptrdiff_t chunk = chunk_rows(depth);
+  float *targets[chunk];
+  // The chunk's last partial 16-row group, zero-padded, so tiles never read past the input.
+  enum { TAIL_ROWS = 2 * TILE_ROWS };
+  size_t tail_elements = (size_t)(TAIL_ROWS * depth);
+  uint16_t *heap = tail_elements > STACK_ELEMENTS
+                       ? aligned_alloc(64, (tail_elements * 2 + 63) / 64 * 64)
+                       : NULL;
+  uint16_t local[heap ? 1 : tail_elements] __attribute__((aligned(64)));
+  if (tail_elements > STACK_ELEMENTS && !heap) abort();
+  uint16_t *tail = heap ? heap : local;
+
+  ptrdiff_t row = output.row_length > 0 ? first_pixel / output.row_length : 0;
+  ptrdiff_t column = output.row_length > 0 ? first_pixel % output.row_length : first_pixel;
+  for (ptrdiff_t start = 0; start < pixels; start += chunk) {
+    ptrdiff_t count = pixels - start < chunk ? pixels - start : chunk;
+    ptrdiff_t tail_start = count / TAIL_ROWS * TAIL_ROWS;
+    const uint16_t *rows = input + start * depth;
+    if (tail_start < count) {
+      ptrdiff_t tail_count = (count - tail_start) * depth;
+      memcpy(tail, rows + tail_start * depth, (size_t)tail_count * sizeof *tail);
+      memset(tail + tail_count, 0, (tail_elements - (size_t)tail_count) * sizeof *tail);
     }
-    for (ptrdiff_t panel = 0; panel < panel_count; panel++) {
-      ptrdiff_t columns = outputs - panel * PANEL_WIDTH;
-      if (columns > PANEL_WIDTH) columns = PANEL_WIDTH;
-      ptrdiff_t last = columns > 16 ? columns - 16 : columns;
-      __mmask16 last_lanes = (__mmask16)((1u << last) - 1);
-      const uint16_t *b = packed + panel * pairs * PANEL_WIDTH * 2;
-      const float *panel_bias = bias + panel * PANEL_WIDTH;
-      ptrdiff_t step = columns <= 16 ? 2 * TILE_ROWS : TILE_ROWS;
-      for (ptrdiff_t t = 0; t < count; t += step) {
-        ptrdiff_t rows = count - t < step ? count - t : step;
-        int shape = columns <= 16 ? (rows > TILE_ROWS ? SHAPE_16X16 : SHAPE_8X16)
-                                  : (rows > 4 ? SHAPE_8X32 : SHAPE_4X32);
-        const float *extra =
-            residual ? residual + (start + t) * residual_stride + panel * PANEL_WIDTH : 0;
-        kernels[shape][activation][residual != 0](
-            rounded + t * padded, padded, rows, pairs, b, panel_bias, extra, residual_stride,
-            targets + t, panel * PANEL_WIDTH, last_lanes);
-      }
-    }
+    point_targets(output, count, &row, &column, targets);
+    run_panels(
+        rows, tail, tail_start, count, depth, packed, outputs, bias,
+        residual ? residual + start * residual_stride : 0, residual_stride, targets, activation);
   }
   free(heap);
 }
@@ -238,6 +316,20 @@ bool vidi_bf16_supported(void) { return false; }
 
 void vidi_pointwise_bf16(
     const float *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
+    ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
+    VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation) {
+  (void)input, (void)pixels, (void)depth, (void)packed, (void)outputs, (void)bias;
+  (void)residual, (void)residual_stride, (void)output, (void)first_pixel, (void)activation;
+  __builtin_trap();
+}
+
+void vidi_bf16_round(const float *input, ptrdiff_t count, uint16_t *output) {
+  (void)input, (void)count, (void)output;
+  __builtin_trap();
+}
+
+void vidi_pointwise_bf16_rounded(
+    const uint16_t *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
     ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
     VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation) {
   (void)input, (void)pixels, (void)depth, (void)packed, (void)outputs, (void)bias;

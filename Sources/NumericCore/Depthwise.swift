@@ -1,3 +1,5 @@
+import CKernels
+
 /// A depthwise k×k convolution (one filter per channel, channel multiplier 1) with its bias and
 /// activation, vectorised over channels.
 ///
@@ -55,6 +57,27 @@ public struct DepthwiseConvolution: Sendable {
       apply(input, inputRowStride, outputRows, outputWidth, output, IdentityActivation.self)
     case .relu: apply(input, inputRowStride, outputRows, outputWidth, output, ReLUActivation.self)
     case .relu6: apply(input, inputRowStride, outputRows, outputWidth, output, ReLU6Activation.self)
+    }
+  }
+
+  /// `apply`, writing compact pixels rounded to bfloat16 (bit patterns, as the bfloat16 1×1
+  /// convolution rounds its input) for a bfloat16 convolution to read with no rounding pass of
+  /// its own: pixel (y, x) is at `(y * outputWidth + x) * channels`. Each row is computed in
+  /// float32 into `rowScratch` (`outputWidth × channels` floats) and rounded while it is still
+  /// in the core's first-level cache. Only where `Precision.bf16.isSupported`.
+  public func apply(
+    input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
+    bfloat16Output output: UnsafeMutablePointer<UInt16>, rowScratch: UnsafeMutablePointer<Float>,
+    activation: Activation
+  ) {
+    precondition(Precision.bf16.isSupported, "this CPU has no bf16 kernels")
+    let rowCount = outputWidth * channels
+    for y in outputRows {
+      apply(
+        input: input + y * stride * inputRowStride, inputRowStride: inputRowStride,
+        outputRows: 0..<1, outputWidth: outputWidth,
+        output: PixelLayout(compact: rowScratch, channels: channels), activation: activation)
+      vidi_bf16_round(rowScratch, rowCount, output + y * rowCount)
     }
   }
 

@@ -91,9 +91,8 @@ public struct PointwiseConvolution: Sendable {
     residual: UnsafePointer<Float>? = nil, activation: Activation
   ) {
     precondition(output.channels >= outputChannels, "output pixels are too narrow")
-    if let pairPanels {
-      applyBFloat16(
-        pairPanels, input, pixels, output, firstPixel, residual, activation: activation)
+    if precision == .bf16 {
+      applyBFloat16(input, pixels, output, firstPixel, residual, activation: activation)
       return
     }
     switch activation {
@@ -106,11 +105,43 @@ public struct PointwiseConvolution: Sendable {
     }
   }
 
-  private func applyBFloat16(
-    _ pairPanels: AlignedBuffer, _ input: UnsafePointer<Float>, _ pixels: Int,
-    _ output: PixelLayout, _ firstPixel: Int, _ residual: UnsafePointer<Float>?,
-    activation: Activation
+  /// Whether `apply(bfloat16Input:...)` may be called: bfloat16 products, and an even depth
+  /// (rows of pairs with no padding).
+  public var takesBFloat16Input: Bool { pairPanels != nil && inputChannels.isMultiple(of: 2) }
+
+  /// `apply` on input already rounded to bfloat16 (`pixels × inputChannels` bit patterns, as
+  /// `DepthwiseConvolution` writes them), which skips the kernel's own rounding pass. Only
+  /// when `takesBFloat16Input`; the results are those of `apply` on the same values as floats.
+  public func apply(
+    bfloat16Input input: UnsafePointer<UInt16>, pixels: Int, output: PixelLayout,
+    firstPixel: Int = 0, residual: UnsafePointer<Float>? = nil, activation: Activation
   ) {
+    precondition(takesBFloat16Input, "only a bf16 convolution of even depth takes bf16 input")
+    precondition(output.channels >= outputChannels, "output pixels are too narrow")
+    withBFloat16Kernel(output, activation) { panels, layout, kind in
+      vidi_pointwise_bf16_rounded(
+        input, pixels, inputChannels, panels, outputChannels, bias.pointer, residual,
+        outputChannels, layout, firstPixel, kind)
+    }
+  }
+
+  private func applyBFloat16(
+    _ input: UnsafePointer<Float>, _ pixels: Int, _ output: PixelLayout, _ firstPixel: Int,
+    _ residual: UnsafePointer<Float>?, activation: Activation
+  ) {
+    withBFloat16Kernel(output, activation) { panels, layout, kind in
+      vidi_pointwise_bf16(
+        input, pixels, inputChannels, panels, outputChannels, bias.pointer, residual,
+        outputChannels, layout, firstPixel, kind)
+    }
+  }
+
+  /// The bfloat16 panels, output layout and activation as the C kernels take them.
+  private func withBFloat16Kernel(
+    _ output: PixelLayout, _ activation: Activation,
+    _ body: (UnsafePointer<UInt16>, VidiPixelLayout, VidiActivation) -> Void
+  ) {
+    guard let pairPanels else { preconditionFailure("not a bf16 convolution") }
     let kind: VidiActivation =
       switch activation {
       case .identity: VIDI_ACTIVATION_IDENTITY
@@ -122,11 +153,7 @@ public struct PointwiseConvolution: Sendable {
       row_length: output.rowLength == .max ? 0 : output.rowLength, row_stride: output.rowStride)
     UnsafeRawPointer(pairPanels.pointer).withMemoryRebound(
       to: UInt16.self, capacity: pairPanels.count * 2
-    ) {
-      vidi_pointwise_bf16(
-        input, pixels, inputChannels, $0, outputChannels, bias.pointer, residual,
-        outputChannels, layout, firstPixel, kind)
-    }
+    ) { body($0, layout, kind) }
   }
 
   private func apply<Function: VectorActivation>(

@@ -35,6 +35,10 @@ bool vidi_bf16_supported(void);
 /// Rounds float32 to bfloat16, round-to-nearest-even (NaN stays NaN), as the kernels do.
 uint16_t vidi_bf16_from_float(float value);
 
+/// Rounds `count` floats to bfloat16 as the kernels round their inputs (`vcvtne2ps2bf16`:
+/// nearest even, subnormals to zero). Only call when `vidi_bf16_supported()`.
+void vidi_bf16_round(const float *input, ptrdiff_t count, uint16_t *output);
+
 /// Floats one bfloat16 pointwise panel set occupies: `ceil(outputs / 32)` panels of
 /// `ceil(depth / 2)` pairs × 32 lanes × 2 bfloat16 (one float's room per pair).
 size_t vidi_pointwise_bf16_panel_floats(ptrdiff_t depth, ptrdiff_t outputs);
@@ -51,6 +55,14 @@ void vidi_pointwise_bf16_pack(
 /// `vidi_bf16_supported()`.
 void vidi_pointwise_bf16(
     const float *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
+    ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
+    VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation);
+
+/// `vidi_pointwise_bf16` on input already rounded: `pixels × depth` bfloat16 (`depth` even,
+/// no padding), as a layer that writes bfloat16 produces it. Only call when
+/// `vidi_bf16_supported()`.
+void vidi_pointwise_bf16_rounded(
+    const uint16_t *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
     ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
     VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation);
 
