@@ -21,14 +21,16 @@ final class BlockingQueue<Element: Sendable>: @unchecked Sendable {
   /// Appends `item`, waiting while the queue is full. False when the queue was cancelled or
   /// finished, in which case the item is dropped.
   @discardableResult
-  func push(_ item: Element) -> Bool {
-    condition.withLock {
-      while items.count >= capacity && !cancelled { condition.wait() }
-      guard !cancelled, !finished else { return false }
-      items.append(item)
-      condition.broadcast()
-      return true
-    }
+  func push(_ item: consuming Element) -> Bool {
+    // Not `withLock`: a closure cannot take over `item`, and a pushed item must not stay
+    // referenced by the caller (a consumer may mutate it in place the moment it is queued).
+    condition.lock()
+    defer { condition.unlock() }
+    while items.count >= capacity && !cancelled { condition.wait() }
+    guard !cancelled, !finished else { return false }
+    items.append(item)
+    condition.broadcast()
+    return true
   }
 
   /// The oldest item, waiting while the queue is empty. Nil once the queue is cancelled, or

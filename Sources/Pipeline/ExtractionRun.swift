@@ -253,11 +253,12 @@ final class ExtractionRun: @unchecked Sendable {
     }
     let clipEncoder = ClipEncoder(
       encoders: stride(from: thread, to: all.count, by: encoderThreads).map { all[$0] })
-    while let job = jobs.pop() {
+    while var job = jobs.pop() {
       let computed = timed(\.encode, &times) {
         clipEncoder.features(of: job.batches, views: job.missing, frames: options.frames)
       }
-      job.batches.values.forEach { buffers.push($0) }
+      let frames = job.missing.map { job.batches[$0.crop]?.count ?? 0 }.reduce(0, +)
+      recycle(&job.batches)
       if let cache {
         let failure = timed(\.store, &times) { () -> FeatureCacheError? in
           for (view, features) in computed {
@@ -278,9 +279,17 @@ final class ExtractionRun: @unchecked Sendable {
       let result = ExtractedClip(
         index: job.index, clip: clips[job.index],
         outcome: .features(job.cached.merging(computed) { $1 }, computed: Set(computed.keys)))
-      let frames = job.missing.map { job.batches[$0.crop]?.count ?? 0 }.reduce(0, +)
       guard events.push(.finished(result, corruptEntries: job.corrupt, framesEncoded: frames))
       else { return }
+    }
+  }
+
+  /// Gives `batches` back to the pool keeping no reference to their frames: the decoder reuses
+  /// a batch's storage only when it holds the sole reference, and otherwise copies on write
+  /// into megabytes of fresh pages for every clip.
+  private func recycle(_ batches: inout [SquareCrop: FrameBatch]) {
+    while let (_, batch) = batches.popFirst() {
+      buffers.push(consume batch)
     }
   }
 
