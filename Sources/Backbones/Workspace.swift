@@ -314,20 +314,17 @@ struct FramePass: Sendable {
   private func loadImage(_ source: UnsafePointer<Float>, normalized: Bool) {
     let geometry = network.stemGeometry
     let size = geometry.inputSize
-    let norm = network.normalization
     let rowStride = geometry.paddedWidth * 3
+    let scaling = InterleavedNormalization(
+      mean: network.normalization.mean, deviation: network.normalization.std)
     for y in 0..<size {
       let row = source + y * size * 3
       let target =
         frame.image.pointer + (y + geometry.padding.top) * rowStride + geometry.padding.left * 3
       if normalized {
         target.update(from: row, count: size * 3)
-        continue
-      }
-      for x in 0..<size {
-        for c in 0..<3 {
-          target[x * 3 + c] = (row[x * 3 + c] - norm.mean[c]) / norm.std[c]
-        }
+      } else {
+        scaling.apply(row, count: size * 3, into: target)
       }
     }
   }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// SHA-256 (FIPS 180-4), streaming. Verifies downloaded weights against pinned digests and model
@@ -10,8 +11,13 @@ public struct SHA256: Sendable {
   ]
   private var pending: [UInt8] = []
   private var length: UInt64 = 0
+  /// Whether to run the plain code even where the SHA extensions exist (for tests that
+  /// compare the two).
+  private let portable: Bool
 
-  public init() {}
+  public init() { portable = false }
+
+  init(portable: Bool) { self.portable = portable }
 
   /// Feeds more bytes into the digest.
   public mutating func update(_ bytes: UnsafeRawBufferPointer) {
@@ -91,11 +97,28 @@ public struct SHA256: Sendable {
     0xc671_78f2,
   ]
 
-  /// Runs the compression function over `bytes`, a whole number of 64-byte blocks. The
-  /// message schedule lives on the stack and the working state in locals: hashing every clip
-  /// of a dataset for its cache key must stay far below the cost of decoding it.
+  /// Asked once: the answer cannot change while the process runs.
+  static let accelerated = vidi_sha256_accelerated()
+
+  /// Runs the compression function over `bytes`, a whole number of 64-byte blocks: hashing
+  /// every clip of a dataset for its cache key must stay far below the cost of decoding it, so
+  /// CPUs with the SHA extensions use them (CKernels), and others the plain code.
   private mutating func compress(blocks bytes: UnsafeRawBufferPointer) {
     guard bytes.count >= 64 else { return }
+    guard Self.accelerated, !portable else {
+      compressPortably(blocks: bytes)
+      return
+    }
+    state.withUnsafeMutableBufferPointer { words in
+      vidi_sha256_blocks(
+        words.baseAddress!, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+        bytes.count / 64)
+    }
+  }
+
+  /// The compression function in plain code. The message schedule lives on the stack and the
+  /// working state in locals.
+  private mutating func compressPortably(blocks bytes: UnsafeRawBufferPointer) {
     var digest = (state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7])
     Self.roundConstants.withUnsafeBufferPointer { k in
       withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in

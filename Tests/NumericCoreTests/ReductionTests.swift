@@ -55,3 +55,20 @@ import Testing
     #expect(maxDifference(folded.values, expected) < 1e-4)
   }
 }
+
+/// The vectorised normalisation against the scalar formula, bit for bit, over whole 48-value
+/// patterns and a ragged end (Lite2's 260-pixel rows are 780 values).
+@Test(arguments: [3, 48, 51, 672, 780])
+func interleavedNormalizationMatchesTheScalarFormula(count: Int) {
+  var random = SplitMix64(seed: UInt64(count))
+  let values = random.floats(count, in: 0...255)
+  let (mean, deviation) = (
+    SIMD3<Float>(123.675, 116.28, 103.53), SIMD3<Float>(58.395, 57.12, 57.375)
+  )
+  let result = guarded(count) { target in
+    InterleavedNormalization(mean: mean, deviation: deviation).apply(
+      values, count: count, into: target)
+  }
+  let expected = values.indices.map { (values[$0] - mean[$0 % 3]) / deviation[$0 % 3] }
+  #expect(result == expected)
+}

@@ -1,6 +1,7 @@
 import Foundation
-import NumericCore
 import Testing
+
+@testable import NumericCore
 
 @Suite struct SHA256Tests {
   @Test(arguments: [
@@ -13,6 +14,20 @@ import Testing
   ])
   func knownAnswers(message: String, digest: String) {
     #expect(SHA256.hexDigest(of: Data(message.utf8)) == digest)
+    var portable = SHA256(portable: true)
+    portable.update(Data(message.utf8))
+    #expect(portable.hexDigest() == digest)
+  }
+
+  /// The SHA-extension kernel (where the CPU has it) against the plain code, on lengths around
+  /// the block and padding boundaries and on many blocks at once.
+  @Test(arguments: [55, 56, 63, 64, 65, 119, 128, 1000, 64 * 1000 + 17])
+  func acceleratedAndPortableAgree(count: Int) {
+    var random = SplitMix64(seed: UInt64(count))
+    let bytes = Data((0..<count).map { _ in UInt8.random(in: 0...255, using: &random) })
+    var portable = SHA256(portable: true)
+    portable.update(bytes)
+    #expect(SHA256.digest(of: bytes) == portable.finalize())
   }
 
   @Test func chunkedUpdatesEqualOneUpdate() {

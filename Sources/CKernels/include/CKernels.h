@@ -1,9 +1,9 @@
 #ifndef VIDI_CKERNELS_H
 #define VIDI_CKERNELS_H
 
-// Kernels that need instruction types Swift cannot name (bfloat16 dot products). Each is
-// compiled for its instruction set by a function attribute, so this target builds for any
-// CPU; callers ask `vidi_bf16_supported` before using one.
+// Kernels that need instructions Swift cannot name (bfloat16 dot products, SHA-256 rounds).
+// Each is compiled for its instruction set by a function attribute, so this target builds for
+// any CPU; callers ask `vidi_bf16_supported` or `vidi_sha256_accelerated` before using one.
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -65,6 +65,13 @@ void vidi_pointwise_bf16_rounded(
     const uint16_t *input, ptrdiff_t pixels, ptrdiff_t depth, const uint16_t *packed,
     ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
     VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation);
+
+/// True when this build has the SHA-256 kernel and this CPU has the x86 SHA extensions.
+bool vidi_sha256_accelerated(void);
+
+/// Runs SHA-256's compression function over `blocks` 64-byte blocks, updating the eight state
+/// words (A to H, as FIPS 180-4 numbers them). Only call when `vidi_sha256_accelerated()`.
+void vidi_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
 
 #ifdef __cplusplus
 }
