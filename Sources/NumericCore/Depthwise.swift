@@ -64,7 +64,7 @@ public struct DepthwiseConvolution: Sendable {
   /// convolution rounds its input) for a bfloat16 convolution to read with no rounding pass of
   /// its own: pixel (y, x) is at `(y * outputWidth + x) * channels`. Each row is computed in
   /// float32 into `rowScratch` (`outputWidth × channels` floats) and rounded while it is still
-  /// in the core's first-level cache. Only where `Precision.bf16.isSupported`.
+  /// in the core's cache, not after the whole band. Only where `Precision.bf16.isSupported`.
   public func apply(
     input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
     bfloat16Output output: UnsafeMutablePointer<UInt16>, rowScratch: UnsafeMutablePointer<Float>,
