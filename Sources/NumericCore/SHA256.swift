@@ -109,10 +109,12 @@ public struct SHA256: Sendable {
       compressPortably(blocks: bytes)
       return
     }
-    state.withUnsafeMutableBufferPointer { words in
-      vidi_sha256_blocks(
-        words.baseAddress!, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
-        bytes.count / 64)
+    Self.roundConstants.withUnsafeBufferPointer { constants in
+      state.withUnsafeMutableBufferPointer { words in
+        vidi_sha256_blocks(
+          words.baseAddress!, bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),
+          bytes.count / 64, constants.baseAddress!)
+      }
     }
   }
 

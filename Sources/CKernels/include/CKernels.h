@@ -70,8 +70,11 @@ void vidi_pointwise_bf16_rounded(
 bool vidi_sha256_accelerated(void);
 
 /// Runs SHA-256's compression function over `blocks` 64-byte blocks, updating the eight state
-/// words (A to H, as FIPS 180-4 numbers them). Only call when `vidi_sha256_accelerated()`.
-void vidi_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+/// words (A to H, as FIPS 180-4 numbers them); `round_constants` is the standard's table K,
+/// passed in so that the portable code's copy is the only one. Only call when
+/// `vidi_sha256_accelerated()`.
+void vidi_sha256_blocks(
+    uint32_t state[8], const uint8_t *data, size_t blocks, const uint32_t round_constants[64]);
 
 #ifdef __cplusplus
 }
