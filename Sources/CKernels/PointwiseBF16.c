@@ -201,15 +201,27 @@ static ptrdiff_t chunk_rows(ptrdiff_t padded) {
 /// only depths beyond 2048, which the backbones do not have.
 enum { STACK_ELEMENTS = 32768 };
 
-/// Points `targets[0 ..< count]` at the output pixels that follow `*row`, `*column`, and
-/// advances them (no division per pixel).
+/// A position in an output layout: row and column of the next pixel to write.
+typedef struct {
+  ptrdiff_t row;
+  ptrdiff_t column;
+} Cursor;
+
+static Cursor cursor_at(VidiPixelLayout output, ptrdiff_t pixel) {
+  if (output.row_length <= 0) return (Cursor){0, pixel};
+  return (Cursor){pixel / output.row_length, pixel % output.row_length};
+}
+
+/// Points `targets[0 ..< count]` at the output pixels from `cursor` on, and advances it (no
+/// division per pixel).
 static void point_targets(
-    VidiPixelLayout output, ptrdiff_t count, ptrdiff_t *row, ptrdiff_t *column, float **targets) {
+    VidiPixelLayout output, ptrdiff_t count, Cursor *cursor, float **targets) {
   for (ptrdiff_t p = 0; p < count; p++) {
-    targets[p] = output.base + *row * output.row_stride + *column * output.channels;
-    if (++*column == output.row_length) {
-      *column = 0;
-      ++*row;
+    targets[p] =
+        output.base + cursor->row * output.row_stride + cursor->column * output.channels;
+    if (++cursor->column == output.row_length) {
+      cursor->column = 0;
+      cursor->row++;
     }
   }
 }
@@ -261,13 +273,12 @@ BF16_TARGET void vidi_pointwise_bf16(
   uint16_t *rounded = heap ? heap : local;
   float *targets[chunk];
 
-  ptrdiff_t row = output.row_length > 0 ? first_pixel / output.row_length : 0;
-  ptrdiff_t column = output.row_length > 0 ? first_pixel % output.row_length : first_pixel;
+  Cursor cursor = cursor_at(output, first_pixel);
   for (ptrdiff_t start = 0; start < pixels; start += chunk) {
     ptrdiff_t count = pixels - start < chunk ? pixels - start : chunk;
     ptrdiff_t whole = (count + 2 * TILE_ROWS - 1) / (2 * TILE_ROWS) * (2 * TILE_ROWS);
     round_rows(input + start * depth, count, whole, depth, padded, rounded);
-    point_targets(output, count, &row, &column, targets);
+    point_targets(output, count, &cursor, targets);
     run_panels(
         rounded, rounded, whole, count, padded, packed, outputs, bias,
         residual ? residual + start * residual_stride : 0, residual_stride, targets, activation);
@@ -291,8 +302,7 @@ BF16_TARGET void vidi_pointwise_bf16_rounded(
   if (tail_elements > STACK_ELEMENTS && !heap) abort();
   uint16_t *tail = heap ? heap : local;
 
-  ptrdiff_t row = output.row_length > 0 ? first_pixel / output.row_length : 0;
-  ptrdiff_t column = output.row_length > 0 ? first_pixel % output.row_length : first_pixel;
+  Cursor cursor = cursor_at(output, first_pixel);
   for (ptrdiff_t start = 0; start < pixels; start += chunk) {
     ptrdiff_t count = pixels - start < chunk ? pixels - start : chunk;
     ptrdiff_t tail_start = count / TAIL_ROWS * TAIL_ROWS;
@@ -302,7 +312,7 @@ BF16_TARGET void vidi_pointwise_bf16_rounded(
       memcpy(tail, rows + tail_start * depth, (size_t)tail_count * sizeof *tail);
       memset(tail + tail_count, 0, (tail_elements - (size_t)tail_count) * sizeof *tail);
     }
-    point_targets(output, count, &row, &column, targets);
+    point_targets(output, count, &cursor, targets);
     run_panels(
         rows, tail, tail_start, count, depth, packed, outputs, bias,
         residual ? residual + start * residual_stride : 0, residual_stride, targets, activation);
