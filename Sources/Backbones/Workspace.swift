@@ -39,28 +39,24 @@ final class FrameBuffers: @unchecked Sendable {
 }
 
 /// One worker's band buffers: a band of the hidden (depthwise input) tensor with its zero
-/// border, the band's depthwise output, one float32 row of it for a depthwise convolution
-/// that writes bfloat16, and the stem's im2col rows.
+/// border, the band's depthwise output (float32, or bfloat16 in the first half), and the
+/// stem's im2col rows.
 final class BandBuffers: @unchecked Sendable {
   let hidden: AlignedBuffer
   let depthwise: AlignedBuffer
-  let depthwiseRow: AlignedBuffer
   let im2col: AlignedBuffer
 
   init(network: Network) {
     var hiddenCount = 0
     var depthwiseCount = 0
-    var rowCount = 0
     for block in network.blocks {
       let rows = Bands.rows(block, workers: 1)
       hiddenCount = max(
         hiddenCount, Bands.hiddenRows(block, bandRows: rows) * Bands.rowFloats(block))
       depthwiseCount = max(depthwiseCount, rows * block.geometry.outputSize * block.hiddenChannels)
-      rowCount = max(rowCount, block.geometry.outputSize * block.hiddenChannels)
     }
     hidden = AlignedBuffer(count: hiddenCount)
     depthwise = AlignedBuffer(count: depthwiseCount)
-    depthwiseRow = AlignedBuffer(count: rowCount)
     im2col = AlignedBuffer(
       count: network.stem.scratchCount(
         rows: Bands.stemRowsPerPass, outputWidth: network.stemGeometry.outputSize))
@@ -243,7 +239,7 @@ struct FramePass: Sendable {
     ) { halves in
       block.depthwise.apply(
         input: band, inputRowStride: rowFloats, outputRows: 0..<rows, outputWidth: width,
-        bfloat16Output: halves, rowScratch: scratch.depthwiseRow.pointer, activation: .relu6)
+        bfloat16Output: halves, activation: .relu6)
       block.project.apply(
         bfloat16Input: halves, pixels: pixels, output: output, residual: residual,
         activation: .identity)

@@ -62,23 +62,18 @@ public struct DepthwiseConvolution: Sendable {
 
   /// `apply`, writing compact pixels rounded to bfloat16 (bit patterns, as the bfloat16 1×1
   /// convolution rounds its input) for a bfloat16 convolution to read with no rounding pass of
-  /// its own: pixel (y, x) is at `(y * outputWidth + x) * channels`. Each row is computed in
-  /// float32 into `rowScratch` (`outputWidth × channels` floats) and rounded while it is still
-  /// in the core's cache, not after the whole band. Only where `Precision.bf16.isSupported`.
+  /// its own: pixel (y, x) is at `(y * outputWidth + x) * channels`. The same arithmetic as the
+  /// float32 kernel, in C (`vidi_depthwise_bf16`), which rounds each vector before it stores
+  /// it; Swift has no vector type for the rounding. Only where `Precision.bf16.isSupported`.
   public func apply(
     input: UnsafePointer<Float>, inputRowStride: Int, outputRows: Range<Int>, outputWidth: Int,
-    bfloat16Output output: UnsafeMutablePointer<UInt16>, rowScratch: UnsafeMutablePointer<Float>,
-    activation: Activation
+    bfloat16Output output: UnsafeMutablePointer<UInt16>, activation: Activation
   ) {
     precondition(Precision.bf16.isSupported, "this CPU has no bf16 kernels")
-    let rowCount = outputWidth * channels
-    for y in outputRows {
-      apply(
-        input: input + y * stride * inputRowStride, inputRowStride: inputRowStride,
-        outputRows: 0..<1, outputWidth: outputWidth,
-        output: PixelLayout(compact: rowScratch, channels: channels), activation: activation)
-      vidi_bf16_round(rowScratch, rowCount, output + y * rowCount)
-    }
+    vidi_depthwise_bf16(
+      input + outputRows.lowerBound * stride * inputRowStride, inputRowStride, outputRows.count,
+      outputWidth, channels, kernelSize, stride, taps.pointer, paddedChannels, bias.pointer,
+      activation.kernelCode, output + outputRows.lowerBound * outputWidth * channels)
   }
 
   private func apply<Function: VectorActivation>(

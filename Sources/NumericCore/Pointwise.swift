@@ -142,12 +142,7 @@ public struct PointwiseConvolution: Sendable {
     _ body: (UnsafePointer<UInt16>, VidiPixelLayout, VidiActivation) -> Void
   ) {
     guard let pairPanels else { preconditionFailure("not a bf16 convolution") }
-    let kind: VidiActivation =
-      switch activation {
-      case .identity: VIDI_ACTIVATION_IDENTITY
-      case .relu: VIDI_ACTIVATION_RELU
-      case .relu6: VIDI_ACTIVATION_RELU6
-      }
+    let kind = activation.kernelCode
     let layout = VidiPixelLayout(
       base: output.base, channels: output.channels,
       row_length: output.rowLength == .max ? 0 : output.rowLength, row_stride: output.rowStride)

@@ -1,3 +1,5 @@
+import CKernels
+
 /// The vector every kernel computes with: 16 floats, one AVX-512 register when the build
 /// targets a CPU that has it (`-target-cpu native`), several narrower ones otherwise.
 public typealias FloatVector = SIMD16<Float>
@@ -72,6 +74,15 @@ public enum Activation: Sendable, Equatable {
     case .identity: value
     case .relu: value < 0 ? 0 : value
     case .relu6: value < 0 ? 0 : (value > 6 ? 6 : value)
+    }
+  }
+
+  /// The activation as the C kernels take it.
+  var kernelCode: VidiActivation {
+    switch self {
+    case .identity: VIDI_ACTIVATION_IDENTITY
+    case .relu: VIDI_ACTIVATION_RELU
+    case .relu6: VIDI_ACTIVATION_RELU6
     }
   }
 }

@@ -66,6 +66,18 @@ void vidi_pointwise_bf16_rounded(
     ptrdiff_t outputs, const float *bias, const float *residual, ptrdiff_t residual_stride,
     VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation);
 
+/// A depthwise `kernel_size` × `kernel_size` convolution of `rows` output rows of `width`
+/// pixels, the activation applied, written as compact bfloat16 pixels (`output + (y * width +
+/// x) * channels`): exactly NumericCore's float32 depthwise kernel, rounded. Input pixel (y, x)
+/// is at `input + y * row_stride + x * channels` (zero border included); output (y, x) reads
+/// the window whose corner is input (y · stride, x · stride). `taps` is `[tap][tap_stride]`
+/// and `bias` holds `tap_stride` values, both zero past `channels`. Only call when
+/// `vidi_bf16_supported()`.
+void vidi_depthwise_bf16(
+    const float *input, ptrdiff_t row_stride, ptrdiff_t rows, ptrdiff_t width,
+    ptrdiff_t channels, ptrdiff_t kernel_size, ptrdiff_t stride, const float *taps,
+    ptrdiff_t tap_stride, const float *bias, VidiActivation activation, uint16_t *output);
+
 /// True when this build has the SHA-256 kernel and this CPU has the x86 SHA extensions.
 bool vidi_sha256_accelerated(void);
 
