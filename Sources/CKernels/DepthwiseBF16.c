@@ -4,10 +4,13 @@
 //
 // The arithmetic is NumericCore's float32 depthwise kernel step for step, so the rounded
 // outputs equal that kernel's outputs rounded: per 16 channels, accumulators start at the
-// bias and take one fused multiply-add per tap, rows of the window outer, columns inner; four
-// neighbouring outputs share each weight load (a last block of four overlaps the one before
-// instead of leaving a tail); channels past the last whole 16 are summed one at a time with
-// separate multiplies and adds, as that kernel's scalar tail does.
+// bias and take one fused multiply-add per tap, rows of the window outer, columns inner; a
+// block of neighbouring outputs shares each weight load (a last block overlaps the one before
+// instead of leaving a tail, which recomputes equal values); channels past the last whole 16
+// are summed one at a time with separate multiplies and adds, as that kernel's scalar tail
+// does. Blocks are four outputs, or seven for a 5 × 5 window at stride 1 on rows whose width
+// is a multiple of seven (all of them at 224 px): 16 loads per 35 multiply-adds instead of 13
+// per 20, and no overlap (measured 1.2–1.3× on those rows).
 //
 // Layouts: input pixel (y, x) of the zero-bordered input at `input + y * row_stride + x *
 // channels`; taps `[tap][tap_stride]` (tap = ky * k + kx) and bias padded to a multiple of 16
@@ -33,14 +36,14 @@ static inline BF16_TARGET __attribute__((always_inline)) __m256i finish(
   return (__m256i)_mm512_cvtneps_pbh(value);
 }
 
-/// `N` neighbouring outputs (`N` is 4, or 1 for rows narrower than 4) of the 16 channels from
-/// `channel`, for a `K` × `K` window moving `S` pixels per output.
+/// `N` neighbouring outputs (at most 8) of the 16 channels from `channel`, for a `K` × `K`
+/// window moving `S` pixels per output.
 static inline BF16_TARGET __attribute__((always_inline)) void outputs(
     const int K, const int S, const int N, const float *input, ptrdiff_t row_stride,
     ptrdiff_t channels, const float *taps, ptrdiff_t tap_stride, const float *bias,
     VidiActivation activation, ptrdiff_t x, ptrdiff_t channel, uint16_t *row) {
-  __m512 start = _mm512_loadu_ps(bias + channel);
-  __m512 acc[4] = {start, start, start, start};
+  __m512 acc[8];
+  for (int i = 0; i < N; i++) acc[i] = _mm512_loadu_ps(bias + channel);
   const float *corner = input + x * S * channels + channel;
   for (int ky = 0; ky < K; ky++) {
     const float *line = corner + ky * row_stride;
@@ -56,13 +59,14 @@ static inline BF16_TARGET __attribute__((always_inline)) void outputs(
   }
 }
 
-/// One output row's channels from `first` to the last whole 16.
+/// One output row's channels up to the last whole 16, in blocks of `N` outputs (one at a time
+/// on rows narrower than a block).
 static inline BF16_TARGET __attribute__((always_inline)) void row_vectors(
-    const int K, const int S, const float *input, ptrdiff_t row_stride, ptrdiff_t width,
-    ptrdiff_t channels, const float *taps, ptrdiff_t tap_stride, const float *bias,
-    VidiActivation activation, uint16_t *row) {
+    const int K, const int S, const int N, const float *input, ptrdiff_t row_stride,
+    ptrdiff_t width, ptrdiff_t channels, const float *taps, ptrdiff_t tap_stride,
+    const float *bias, VidiActivation activation, uint16_t *row) {
   for (ptrdiff_t channel = 0; channel + 16 <= channels; channel += 16) {
-    if (width < 4) {
+    if (width < N) {
       for (ptrdiff_t x = 0; x < width; x++) {
         outputs(K, S, 1, input, row_stride, channels, taps, tap_stride, bias, activation, x,
                 channel, row);
@@ -70,10 +74,10 @@ static inline BF16_TARGET __attribute__((always_inline)) void row_vectors(
       continue;
     }
     for (ptrdiff_t x = 0; x < width;) {
-      ptrdiff_t first = x < width - 4 ? x : width - 4;
-      outputs(K, S, 4, input, row_stride, channels, taps, tap_stride, bias, activation, first,
+      ptrdiff_t first = x < width - N ? x : width - N;
+      outputs(K, S, N, input, row_stride, channels, taps, tap_stride, bias, activation, first,
               channel, row);
-      x = first + 4;
+      x = first + N;
     }
   }
 }
@@ -85,19 +89,20 @@ typedef void (*RowKernel)(
 
 /// Constant window sizes let the compiler unroll the tap loops and keep the accumulators in
 /// registers.
-#define ROW_KERNEL(NAME, K, S)                                                                  \
+#define ROW_KERNEL(NAME, K, S, N)                                                               \
   static BF16_TARGET __attribute__((noinline)) void NAME(                                     \
       const float *input, ptrdiff_t row_stride, ptrdiff_t width, ptrdiff_t channels,           \
       const float *taps, ptrdiff_t tap_stride, const float *bias, VidiActivation activation,   \
       uint16_t *row) {                                                                         \
-    row_vectors(K, S, input, row_stride, width, channels, taps, tap_stride, bias, activation, \
-                row);                                                                          \
+    row_vectors(K, S, N, input, row_stride, width, channels, taps, tap_stride, bias,          \
+                activation, row);                                                              \
   }
 
-ROW_KERNEL(row_3x3_stride1, 3, 1)
-ROW_KERNEL(row_3x3_stride2, 3, 2)
-ROW_KERNEL(row_5x5_stride1, 5, 1)
-ROW_KERNEL(row_5x5_stride2, 5, 2)
+ROW_KERNEL(row_3x3_stride1, 3, 1, 4)
+ROW_KERNEL(row_3x3_stride2, 3, 2, 4)
+ROW_KERNEL(row_5x5_stride1, 5, 1, 4)
+ROW_KERNEL(row_5x5_stride1_by7, 5, 1, 7)
+ROW_KERNEL(row_5x5_stride2, 5, 2, 4)
 
 /// Any other window: the same arithmetic with loop bounds known only at run time.
 static BF16_TARGET void row_any(
@@ -161,7 +166,9 @@ BF16_TARGET void vidi_depthwise_bf16(
   RowKernel kernel = 0;
   if (kernel_size == 3 && stride == 1) kernel = row_3x3_stride1;
   if (kernel_size == 3 && stride == 2) kernel = row_3x3_stride2;
-  if (kernel_size == 5 && stride == 1) kernel = row_5x5_stride1;
+  if (kernel_size == 5 && stride == 1) {
+    kernel = width % 7 == 0 ? row_5x5_stride1_by7 : row_5x5_stride1;
+  }
   if (kernel_size == 5 && stride == 2) kernel = row_5x5_stride2;
   for (ptrdiff_t y = 0; y < rows; y++) {
     const float *source = input + y * stride * row_stride;

@@ -23,6 +23,8 @@ import Testing
     Case(height: 11, width: 12, channels: 20, kernelSize: 7, stride: 2, pads: (3, 2, 3, 3)),
     Case(height: 4, width: 3, channels: 19, kernelSize: 3, stride: 1, pads: (1, 1, 1, 1)),
     Case(height: 3, width: 1, channels: 32, kernelSize: 5, stride: 2, pads: (1, 1, 2, 2)),
+    Case(height: 5, width: 14, channels: 33, kernelSize: 5, stride: 1, pads: (2, 2, 2, 2)),
+    Case(height: 4, width: 10, channels: 16, kernelSize: 5, stride: 1, pads: (2, 2, 2, 2)),
   ]
 
   @Test(arguments: cases)
