@@ -59,16 +59,13 @@ public struct FrameBatch: Sendable {
     statistics = DecodeStatistics()
   }
 
-  /// Appends a frame whose values `fill` writes.
-  mutating func appendFrame(
-    index: Int, timestamp: Double, fill: (UnsafeMutableBufferPointer<Float>) -> Void
-  ) {
+  /// Appends a frame whose `frameStride` values `write` appends to `pixels`, in order. Appended
+  /// rather than written in place: an array cannot grow without initialising its new elements,
+  /// and zeroing megabytes per clip first would cost a pass over them.
+  mutating func appendFrame(index: Int, timestamp: Double, write: (inout [Float]) -> Void) {
     let start = pixels.count
-    let stride = frameStride
-    pixels.append(contentsOf: repeatElement(0, count: stride))
-    pixels.withUnsafeMutableBufferPointer { all in
-      fill(UnsafeMutableBufferPointer(rebasing: all[start..<start + stride]))
-    }
+    write(&pixels)
+    precondition(pixels.count == start + frameStride, "a frame is size × size × 3 values")
     frameIndices.append(index)
     timestamps.append(timestamp)
   }

@@ -17,6 +17,8 @@ final class FrameConverter {
   /// One RGB24 frame from swscale; rows padded to a 64-byte multiple, as swscale prefers.
   private let rgb: UnsafeMutablePointer<UInt8>
   private let rgbStride: Int
+  /// One upright output row as Float, appended to the batch from the core's cache.
+  private let row: UnsafeMutablePointer<Float>
 
   private struct ScalerKey: Equatable {
     var format: Int32
@@ -31,11 +33,13 @@ final class FrameConverter {
     squareCrop = crop
     rgbStride = (size * 3 + 63) / 64 * 64
     rgb = av_malloc(rgbStride * size)!.bindMemory(to: UInt8.self, capacity: rgbStride * size)
+    row = .allocate(capacity: size * 3)
   }
 
   deinit {
     sws_freeContext(scaler)
     av_free(rgb)
+    row.deallocate()
   }
 
   /// Appends `frame` to `batch`. The frame's data pointers are moved to the crop (the frame is
@@ -59,7 +63,7 @@ final class FrameConverter {
       }
     }
     guard scaled == Int32(size) else { return false }
-    batch.appendFrame(index: index, timestamp: timestamp) { writeUpright(into: $0) }
+    batch.appendFrame(index: index, timestamp: timestamp) { appendUpright(to: &$0) }
     return true
   }
 
@@ -111,31 +115,32 @@ final class FrameConverter {
     return frame.pointee.height >= 720 ? SWS_CS_ITU709 : SWS_CS_DEFAULT
   }
 
-  /// Copies the RGB24 square into `output` as Float, turned clockwise by `rotation`.
-  private func writeUpright(into output: UnsafeMutableBufferPointer<Float>) {
+  /// Appends the RGB24 square to `pixels` as Float, turned clockwise by `rotation`, row by row
+  /// through `row`.
+  private func appendUpright(to pixels: inout [Float]) {
     let n = size
     let last = n - 1
-    for row in 0..<n {
-      let outRow = output.baseAddress! + row * n * 3
+    for y in 0..<n {
       if rotation == 0 {
-        let source = rgb + row * rgbStride
-        for i in 0..<(n * 3) { outRow[i] = Float(source[i]) }
-        continue
-      }
-      for column in 0..<n {
-        // Output pixel (row, column) of the upright picture comes from stored pixel
-        // (sourceRow, sourceColumn) of the square as decoded.
-        let (sourceRow, sourceColumn): (Int, Int)
-        switch rotation {
-        case 90: (sourceRow, sourceColumn) = (last - column, row)
-        case 180: (sourceRow, sourceColumn) = (last - row, last - column)
-        default: (sourceRow, sourceColumn) = (column, last - row)
+        let source = rgb + y * rgbStride
+        for i in 0..<(n * 3) { row[i] = Float(source[i]) }
+      } else {
+        for column in 0..<n {
+          // Output pixel (y, column) of the upright picture comes from stored pixel
+          // (sourceRow, sourceColumn) of the square as decoded.
+          let (sourceRow, sourceColumn): (Int, Int)
+          switch rotation {
+          case 90: (sourceRow, sourceColumn) = (last - column, y)
+          case 180: (sourceRow, sourceColumn) = (last - y, last - column)
+          default: (sourceRow, sourceColumn) = (column, last - y)
+          }
+          let source = rgb + sourceRow * rgbStride + sourceColumn * 3
+          row[column * 3] = Float(source[0])
+          row[column * 3 + 1] = Float(source[1])
+          row[column * 3 + 2] = Float(source[2])
         }
-        let source = rgb + sourceRow * rgbStride + sourceColumn * 3
-        outRow[column * 3] = Float(source[0])
-        outRow[column * 3 + 1] = Float(source[1])
-        outRow[column * 3 + 2] = Float(source[2])
       }
+      pixels.append(contentsOf: UnsafeBufferPointer(start: row, count: n * 3))
     }
   }
 }

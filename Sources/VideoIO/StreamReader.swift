@@ -122,8 +122,8 @@ public final class StreamReader: Sendable {
     precondition(limit > 0, "ask for at least one frame")
     batch.reset(size: options.size)
     for sample in try queue.pop(upTo: limit) {
-      batch.appendFrame(index: sample.frameIndex, timestamp: sample.timestamp) { frame in
-        _ = frame.update(fromContentsOf: sample.pixels)
+      batch.appendFrame(index: sample.frameIndex, timestamp: sample.timestamp) {
+        $0.append(contentsOf: sample.pixels)
       }
     }
     return batch.count > 0

@@ -20,7 +20,7 @@ import Testing
     samples.map { sample in
       var batch = FrameBatch(size: sample.size)
       batch.appendFrame(index: sample.frameIndex, timestamp: sample.timestamp) {
-        for i in 0..<$0.count { $0[i] = sample.pixels[i] }
+        $0.append(contentsOf: sample.pixels)
       }
       return IndexPattern.index(in: batch, frame: 0)
     }
