@@ -55,7 +55,8 @@ static inline BF16_TARGET __attribute__((always_inline)) void outputs(
     }
   }
   for (int i = 0; i < N; i++) {
-    _mm256_storeu_si256((__m256i *)(row + (x + i) * channels + channel), finish(acc[i], activation));
+    _mm256_storeu_si256((__m256i *)(row + (x + i) * channels + channel),
+                        finish(acc[i], activation));
   }
 }
 
@@ -104,35 +105,13 @@ ROW_KERNEL(row_5x5_stride1, 5, 1, 4)
 ROW_KERNEL(row_5x5_stride1_by7, 5, 1, 7)
 ROW_KERNEL(row_5x5_stride2, 5, 2, 4)
 
-/// Any other window: the same arithmetic with loop bounds known only at run time.
+/// Any other window: the same code with the window's size known only at run time.
 static BF16_TARGET void row_any(
     ptrdiff_t kernel_size, ptrdiff_t stride, const float *input, ptrdiff_t row_stride,
     ptrdiff_t width, ptrdiff_t channels, const float *taps, ptrdiff_t tap_stride,
     const float *bias, VidiActivation activation, uint16_t *row) {
-  for (ptrdiff_t channel = 0; channel + 16 <= channels; channel += 16) {
-    for (ptrdiff_t x = 0; x < width;) {
-      ptrdiff_t first = width < 4 ? x : (x < width - 4 ? x : width - 4);
-      int count = width < 4 ? 1 : 4;
-      __m512 start = _mm512_loadu_ps(bias + channel);
-      __m512 acc[4] = {start, start, start, start};
-      const float *corner = input + first * stride * channels + channel;
-      for (ptrdiff_t ky = 0; ky < kernel_size; ky++) {
-        const float *line = corner + ky * row_stride;
-        for (ptrdiff_t kx = 0; kx < kernel_size; kx++) {
-          __m512 weight = _mm512_loadu_ps(taps + (ky * kernel_size + kx) * tap_stride + channel);
-          for (int i = 0; i < count; i++) {
-            acc[i] = _mm512_fmadd_ps(
-                _mm512_loadu_ps(line + (i * stride + kx) * channels), weight, acc[i]);
-          }
-        }
-      }
-      for (int i = 0; i < count; i++) {
-        _mm256_storeu_si256(
-            (__m256i *)(row + (first + i) * channels + channel), finish(acc[i], activation));
-      }
-      x = first + count;
-    }
-  }
+  row_vectors((int)kernel_size, (int)stride, 4, input, row_stride, width, channels, taps,
+              tap_stride, bias, activation, row);
 }
 
 /// Channels from `first` on (fewer than 16), one at a time with unfused multiply-adds.
