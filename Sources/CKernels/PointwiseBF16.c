@@ -57,7 +57,8 @@ bool vidi_bf16_supported(void) {
          __builtin_cpu_supports("avx512vl");
 }
 
-BF16_TARGET void vidi_bf16_round(const float *input, ptrdiff_t count, uint16_t *output) {
+/// Rounds `count` floats to bfloat16 (`vcvtne2ps2bf16`: nearest even, subnormals to zero).
+static BF16_TARGET void bf16_round(const float *input, ptrdiff_t count, uint16_t *output) {
   ptrdiff_t i = 0;
   for (; i + 32 <= count; i += 32) {
     __m512 lo = _mm512_loadu_ps(input + i);
@@ -83,7 +84,7 @@ static BF16_TARGET void round_rows(
   // An even depth needs no padding: input and output rows are both contiguous, so the chunk
   // is one run, with no per-row masks (the rows of a projection are only 6 to 72 vectors).
   if (depth == padded) {
-    vidi_bf16_round(input, rows * depth, output);
+    bf16_round(input, rows * depth, output);
     return;
   }
   for (ptrdiff_t row = 0; row < rows; row++) {
@@ -330,11 +331,6 @@ void vidi_pointwise_bf16(
     VidiPixelLayout output, ptrdiff_t first_pixel, VidiActivation activation) {
   (void)input, (void)pixels, (void)depth, (void)packed, (void)outputs, (void)bias;
   (void)residual, (void)residual_stride, (void)output, (void)first_pixel, (void)activation;
-  __builtin_trap();
-}
-
-void vidi_bf16_round(const float *input, ptrdiff_t count, uint16_t *output) {
-  (void)input, (void)count, (void)output;
   __builtin_trap();
 }
 

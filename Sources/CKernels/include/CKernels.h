@@ -35,10 +35,6 @@ bool vidi_bf16_supported(void);
 /// Rounds float32 to bfloat16, round-to-nearest-even (NaN stays NaN), as the kernels do.
 uint16_t vidi_bf16_from_float(float value);
 
-/// Rounds `count` floats to bfloat16 as the kernels round their inputs (`vcvtne2ps2bf16`:
-/// nearest even, subnormals to zero). Only call when `vidi_bf16_supported()`.
-void vidi_bf16_round(const float *input, ptrdiff_t count, uint16_t *output);
-
 /// Floats one bfloat16 pointwise panel set occupies: `ceil(outputs / 32)` panels of
 /// `ceil(depth / 2)` pairs × 32 lanes × 2 bfloat16 (one float's room per pair).
 size_t vidi_pointwise_bf16_panel_floats(ptrdiff_t depth, ptrdiff_t outputs);
