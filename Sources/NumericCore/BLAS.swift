@@ -63,6 +63,18 @@ public enum BLAS {
     #endif
   }
 
+  /// Stops the BLAS's worker threads until a product needs them again.
+  ///
+  /// OpenBLAS's pthread build starts its workers as it loads, and each spins on `sched_yield`
+  /// for about 0.1 s before it sleeps: most of a core, taken from a command's start-up (model
+  /// loading, the first clip's decode) on a two-core machine. Commands call this first; the
+  /// next multi-threaded product starts the workers again, so nothing else changes.
+  public static func stopIdleWorkers() {
+    #if !canImport(Accelerate)
+      vidi_openblas_stop_workers()
+    #endif
+  }
+
   /// How many threads the BLAS may use now (1 where the count cannot be read).
   public static var threadCount: Int {
     #if canImport(Accelerate)

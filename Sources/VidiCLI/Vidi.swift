@@ -4,6 +4,7 @@
 /// command line does is also available to Swift code.
 
 import ArgumentParser
+import NumericCore
 import Pipeline
 import VideoIO
 
@@ -30,6 +31,7 @@ struct Vidi: AsyncParsableCommand {
   /// Answers a mistyped subcommand with the nearest one before the parser calls it an
   /// unexpected argument.
   static func main() async {
+    BLAS.stopIdleWorkers()
     let arguments = Array(CommandLine.arguments.dropFirst())
     if let message = CommandSuggestion.unknownSubcommand(arguments, root: Self.self) {
       Console.failure(message)
