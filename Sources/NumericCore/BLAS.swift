@@ -67,8 +67,9 @@ public enum BLAS {
   ///
   /// OpenBLAS's pthread build starts its workers as it loads, and each spins on `sched_yield`
   /// for about 0.1 s before it sleeps: most of a core, taken from a command's start-up (model
-  /// loading, the first clip's decode) on a two-core machine. Commands call this first; the
-  /// next multi-threaded product starts the workers again, so nothing else changes.
+  /// loading, the first clip's decode) on a two-core machine. The next multi-threaded product
+  /// starts the workers again, so nothing else changes. Call it only while no product runs:
+  /// `vidi` does so before anything else.
   public static func stopIdleWorkers() {
     #if !canImport(Accelerate)
       vidi_openblas_stop_workers()
