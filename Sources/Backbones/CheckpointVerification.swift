@@ -89,7 +89,7 @@ extension ModelStore {
     let before = FileIdentity(path: url.path)
     let bytes: [UInt8]
     do {
-      bytes = [UInt8](try Data(contentsOf: url))
+      bytes = try [UInt8](contentsOfFile: url)
     } catch {
       throw .readFailed(file: url, reason: systemReason(error))
     }

@@ -41,21 +41,31 @@ public struct PointwiseConvolution: Sendable {
     let width = Self.panelWidth
     let panelCount = (outputChannels + width - 1) / width
     let packed = AlignedBuffer(count: panelCount * inputChannels * width)
-    for output in 0..<outputChannels {
-      let (panel, lane) = output.quotientAndRemainder(dividingBy: width)
-      for input in 0..<inputChannels {
-        packed.pointer[(panel * inputChannels + input) * width + lane] =
-          weights[output * inputChannels + input]
+    // One pass in storage order, with each channel's squared norm summed beside it: a model's
+    // 1×1 weights are most of its megabytes, and every command waits for them at start.
+    var squares = [Float](repeating: 0, count: panelCount * width)
+    weights.withUnsafeBufferPointer { weights in
+      squares.withUnsafeMutableBufferPointer { squares in
+        var target = packed.pointer
+        for panel in 0..<panelCount {
+          let lanes = min(width, outputChannels - panel * width)
+          let first = panel * width
+          for input in 0..<inputChannels {
+            var source = first * inputChannels + input
+            for lane in 0..<lanes {
+              let weight = weights[source]
+              target[lane] = weight
+              squares[first + lane] += weight * weight
+              source &+= inputChannels
+            }
+            target += width
+          }
+        }
       }
     }
     panels = packed
     self.bias = AlignedBuffer(bias, count: panelCount * width)
-    largestWeightNorm =
-      (0..<outputChannels).map { output in
-        weights[(output * inputChannels)..<((output + 1) * inputChannels)].reduce(0) {
-          $0 + $1 * $1
-        }.squareRoot()
-      }.max() ?? 0
+    largestWeightNorm = squares.max()?.squareRoot() ?? 0
   }
 
   /// Multiply-adds per pixel, for throughput reports.

@@ -61,7 +61,7 @@ public final class FeatureExtractor: Sendable {
   ) throws(ExtractionError) {
     let bytes: [UInt8]
     do {
-      bytes = [UInt8](try Data(contentsOf: checkpoint))
+      bytes = try [UInt8](contentsOfFile: checkpoint)
     } catch {
       throw .checkpoint(
         options.backbone,

@@ -10,13 +10,13 @@ import ZIPFoundation
 public enum TorchCheckpoint {
   /// Reads the checkpoint at `url` into its state dict.
   public static func load(contentsOf url: URL) throws(CheckpointError) -> StateDict {
-    let data: Data
+    let bytes: [UInt8]
     do {
-      data = try Data(contentsOf: url, options: .mappedIfSafe)
+      bytes = try [UInt8](contentsOfFile: url)
     } catch {
       throw CheckpointError(file: url.path, reason: .notACheckpoint("cannot be read"))
     }
-    return try load(bytes: [UInt8](data), source: url.path, file: url)
+    return try load(bytes: bytes, source: url.path, file: url)
   }
 
   /// Reads a checkpoint held in memory; `source` names it in errors.
@@ -215,13 +215,17 @@ enum StateDictAssembly {
       }
       elements = total
       let key = reference.storage.key
-      if decoded[key] == nil {
-        guard let raw = storages[key] else {
-          throw CheckpointError(file: source, reason: .malformed("storage \(key) is missing"))
-        }
-        decoded[key] = reference.storage.dtype.decode(raw)
+      guard let raw = storages[key] else {
+        throw CheckpointError(file: source, reason: .malformed("storage \(key) is missing"))
       }
-      guard let values = gather(reference, from: decoded[key]!) else {
+      let values: [Float]?
+      if reference.storage.dtype.isNativeFloat {
+        values = raw.withUnsafeBytes { gather(reference, from: $0) }
+      } else {
+        if decoded[key] == nil { decoded[key] = reference.storage.dtype.decode(raw) }
+        values = decoded[key]!.withUnsafeBytes { gather(reference, from: $0) }
+      }
+      guard let values else {
         throw CheckpointError(
           file: source, reason: .malformed("tensor '\(name)' reaches outside its storage"))
       }
@@ -246,10 +250,10 @@ enum StateDictAssembly {
     return count
   }
 
-  /// The view's elements in row-major order of its shape, honouring offset and strides; nil
-  /// when the view does not fit inside the storage. The checks use overflow-reporting
-  /// arithmetic: shapes and strides come from the file and may be anything.
-  static func gather(_ view: TensorReference, from storage: [Float]) -> [Float]? {
+  /// The view's elements in row-major order of its shape, read from `storage` (native `Float`s,
+  /// at any alignment); nil when the view does not fit inside the storage. The checks use
+  /// overflow-reporting arithmetic: shapes and strides come from the file and may be anything.
+  static func gather(_ view: TensorReference, from storage: UnsafeRawBufferPointer) -> [Float]? {
     guard let count = elementCount(view.shape), view.offset >= 0 else { return nil }
     if count == 0 { return [] }
     guard view.strides.allSatisfy({ $0 >= 0 }) else { return nil }
@@ -263,34 +267,52 @@ enum StateDictAssembly {
       }
       last = sum
     }
-    guard last < storage.count else { return nil }
+    let size = MemoryLayout<Float>.size
+    guard last < storage.count / size else { return nil }
 
     // Size-1 dimensions add nothing to walk; along the innermost of the others each run is
     // one tight strided loop (PyTorch ports of TensorFlow weights store them transposed).
     let axes = zip(view.shape, strides).filter { $0.0 != 1 }.map { (size: $0, stride: $1) }
+    if isRowMajor(axes) {
+      return [Float](unsafeUninitializedCapacity: count) { result, filled in
+        UnsafeMutableRawBufferPointer(result).copyMemory(
+          from: UnsafeRawBufferPointer(
+            rebasing: storage[(view.offset * size)...].prefix(count * size)))
+        filled = count
+      }
+    }
     let run = axes.last ?? (size: 1, stride: 0)
     let outer = Array(axes.dropLast())
     return [Float](unsafeUninitializedCapacity: count) { result, filled in
-      storage.withUnsafeBufferPointer { source in
-        var index = [Int](repeating: 0, count: outer.count)
-        var position = view.offset
-        for start in stride(from: 0, to: count, by: run.size) {
-          for element in 0..<run.size {
-            result[start + element] = source[position + element * run.stride]
-          }
-          var axis = outer.count - 1
-          while axis >= 0 {
-            index[axis] += 1
-            position += outer[axis].stride
-            if index[axis] < outer[axis].size { break }
-            position -= outer[axis].stride * outer[axis].size
-            index[axis] = 0
-            axis -= 1
-          }
+      var index = [Int](repeating: 0, count: outer.count)
+      var position = view.offset
+      for start in stride(from: 0, to: count, by: run.size) {
+        for element in 0..<run.size {
+          result[start + element] = storage.loadUnaligned(
+            fromByteOffset: (position + element * run.stride) * size, as: Float.self)
+        }
+        var axis = outer.count - 1
+        while axis >= 0 {
+          index[axis] += 1
+          position += outer[axis].stride
+          if index[axis] < outer[axis].size { break }
+          position -= outer[axis].stride * outer[axis].size
+          index[axis] = 0
+          axis -= 1
         }
       }
       filled = count
     }
+  }
+
+  /// Whether `axes` (sizes above 1, outermost first) lay their elements out one after another.
+  private static func isRowMajor(_ axes: [(size: Int, stride: Int)]) -> Bool {
+    var expected = 1
+    for axis in axes.reversed() {
+      guard axis.stride == expected else { return false }
+      expected *= axis.size
+    }
+    return true
   }
 }
 
@@ -316,25 +338,20 @@ enum StorageType: String {
     }
   }
 
-  /// Little-endian raw elements to `Float`.
-  func decode(_ raw: ArraySlice<UInt8>) -> [Float] {
-    let count = raw.count / elementSize
+  /// Whether the raw elements are this machine's `Float`s already, so tensors are gathered
+  /// straight from the file's bytes: float32 checkpoints on a little-endian CPU, nearly all.
+  var isNativeFloat: Bool {
     #if _endian(little)
-      // Checkpoints hold float32 almost only: their bytes are already the array's.
-      if self == .float { return copied(raw, count: count) }
+      self == .float
+    #else
+      false
     #endif
-    return raw.withUnsafeBytes { buffer in
-      (0..<count).map { element($0 * elementSize, in: buffer) }
-    }
   }
 
-  private func copied(_ raw: ArraySlice<UInt8>, count: Int) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { values, filled in
-      raw.withUnsafeBytes { bytes in
-        UnsafeMutableRawBufferPointer(values).copyMemory(
-          from: UnsafeRawBufferPointer(rebasing: bytes[..<(count * 4)]))
-      }
-      filled = count
+  /// Little-endian raw elements to `Float`.
+  func decode(_ raw: ArraySlice<UInt8>) -> [Float] {
+    raw.withUnsafeBytes { buffer in
+      (0..<(raw.count / elementSize)).map { element($0 * elementSize, in: buffer) }
     }
   }
 
