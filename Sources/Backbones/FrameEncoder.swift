@@ -156,6 +156,30 @@ public final class FrameEncoder: @unchecked Sendable {
   public func encode(
     frames: UnsafeBufferPointer<Float>, count: Int, input: FrameInput = .pixelValues
   ) -> FrameEncoding {
+    let features = features(frames: frames, count: count, input: input)
+    return FrameEncoding(
+      count: count, featureCount: featureCount, features: features,
+      logits: network.classifier.map { classify(features, count: count, with: $0) })
+  }
+
+  /// Encodes `count` frames stored one after another in `frames`.
+  public func encode(frames: [Float], count: Int, input: FrameInput = .pixelValues)
+    -> FrameEncoding
+  {
+    frames.withUnsafeBufferPointer { encode(frames: $0, count: count, input: input) }
+  }
+
+  /// The `count × featureCount` pooled features of `count` RGB 0...255 frames.
+  public func features(frames: [Float], count: Int) -> [Float] {
+    frames.withUnsafeBufferPointer { features(frames: $0, count: count) }
+  }
+
+  /// The `count × featureCount` pooled features of the `count` frames stored one after another
+  /// in `frames`, without the classifier's logits: the classifier reads its megabytes of
+  /// weights on every call, a few percent of the time of a call that encodes one frame.
+  public func features(
+    frames: UnsafeBufferPointer<Float>, count: Int, input: FrameInput = .pixelValues
+  ) -> [Float] {
     precondition(frames.count == count * valuesPerFrame, "frames must be count × S × S × 3")
     let featureCount = featureCount
     let valuesPerFrame = valuesPerFrame
@@ -191,21 +215,7 @@ public final class FrameEncoder: @unchecked Sendable {
       }
       filled = count * featureCount
     }
-    return FrameEncoding(
-      count: count, featureCount: featureCount, features: features,
-      logits: network.classifier.map { classify(features, count: count, with: $0) })
-  }
-
-  /// Encodes `count` frames stored one after another in `frames`.
-  public func encode(frames: [Float], count: Int, input: FrameInput = .pixelValues)
-    -> FrameEncoding
-  {
-    frames.withUnsafeBufferPointer { encode(frames: $0, count: count, input: input) }
-  }
-
-  /// The `count × featureCount` pooled features of `count` RGB 0...255 frames.
-  public func features(frames: [Float], count: Int) -> [Float] {
-    encode(frames: frames, count: count).features
+    return features
   }
 
   private func classify(_ features: [Float], count: Int, with classifier: PointwiseConvolution)

@@ -9,13 +9,21 @@ import VideoIO
 /// Holds the scratch buffer for mirrored frames, so one instance belongs to one thread.
 final class ClipEncoder {
   private let encoders: [FrameEncoder]
+  private let board: FrameWorkBoard?
   private var mirrored: [Float] = []
 
-  /// Frames are split over `encoders`, which run side by side; one encoder is the usual case
-  /// in a pipeline, where clips run side by side instead.
-  init(encoders: [FrameEncoder]) {
+  /// Frames are shared out over `encoders`, which run side by side; one encoder is the usual
+  /// case in a pipeline, where clips run side by side instead. Each clip view being encoded is
+  /// posted on `board`, where other threads' encoders may take some of its frames (`help`).
+  init(encoders: [FrameEncoder], board: FrameWorkBoard? = nil) {
     precondition(!encoders.isEmpty, "at least one encoder")
     self.encoders = encoders
+    self.board = board
+  }
+
+  /// Encodes frames of clip views posted on the board until none is left to hand out.
+  func help() {
+    while let work = board?.open() { run(work) }
   }
 
   /// The features of `batch`, centre squares, for each of `views` (which must all read the
@@ -49,19 +57,19 @@ final class ClipEncoder {
   }
 
   private func encode(_ pixels: [Float], count: Int) -> [Float] {
-    guard encoders.count > 1, count > 1 else {
-      return encoders[0].features(frames: pixels, count: count)
+    pixels.withUnsafeBufferPointer { pixels in
+      let work = FrameWork(frames: pixels, count: count)
+      board?.post(work)
+      defer { board?.remove(work) }
+      run(work)
+      return work.result()
     }
-    let stride = pixels.count / count
-    let parts = min(encoders.count, count)
-    let slots = ResultSlots<[Float]>(count: parts)
+  }
+
+  private func run(_ work: FrameWork) {
+    guard encoders.count > 1 else { return work.run(encoders[0]) }
     let encoders = encoders
-    DispatchQueue.concurrentPerform(iterations: parts) { part in
-      let frames = (part * count / parts)..<((part + 1) * count / parts)
-      let slice = Array(pixels[(frames.lowerBound * stride)..<(frames.upperBound * stride)])
-      slots[part] = encoders[part].features(frames: slice, count: frames.count)
-    }
-    return slots.values.flatMap { $0 }
+    DispatchQueue.concurrentPerform(iterations: encoders.count) { work.run(encoders[$0]) }
   }
 
   /// `frames` rows: the encoded frames, then zero rows masked out. Padding rows repeat the last

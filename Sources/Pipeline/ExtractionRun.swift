@@ -12,8 +12,10 @@ import VideoIO
 /// buffer from the pool, waiting when none is free: that wait is what bounds memory. Each
 /// encoder thread runs its own backbone instances on one clip at a time, stores the features
 /// and gives the buffer back; with fewer clips than backbone instances (one video to predict)
-/// a thread gets several, which share each clip's frames. The calling thread turns events into
-/// callbacks, so callers need no locks.
+/// a thread gets several, which share each clip's frames. When the decoder has no clip left,
+/// an encoder thread without one takes frames of the clips still being encoded (`FrameWork`),
+/// so the run does not end on one core. The calling thread turns events into callbacks, so
+/// callers need no locks.
 final class ExtractionRun: @unchecked Sendable {
   private let clips: [Clip]
   private let views: [FeatureView]
@@ -23,6 +25,8 @@ final class ExtractionRun: @unchecked Sendable {
   private let encoders: PendingEncoders
   private let encoderThreads: Int
 
+  /// Clip views being encoded: a thread with no clip left helps finish the others'.
+  private let board = FrameWorkBoard()
   private let buffers: BlockingQueue<FrameBatch>
   private let jobs: BlockingQueue<Job>
   private let events: BlockingQueue<Event>
@@ -252,7 +256,8 @@ final class ExtractionRun: @unchecked Sendable {
       return
     }
     let clipEncoder = ClipEncoder(
-      encoders: stride(from: thread, to: all.count, by: encoderThreads).map { all[$0] })
+      encoders: stride(from: thread, to: all.count, by: encoderThreads).map { all[$0] },
+      board: board)
     while var job = jobs.pop() {
       let computed = timed(\.encode, &times) {
         clipEncoder.features(of: job.batches, views: job.missing, frames: options.frames)
@@ -282,6 +287,7 @@ final class ExtractionRun: @unchecked Sendable {
       guard events.push(.finished(result, corruptEntries: job.corrupt, framesEncoded: frames))
       else { return }
     }
+    timed(\.encode, &times) { clipEncoder.help() }
   }
 
   /// Gives `batches` back to the pool keeping no reference to their frames: the decoder reuses
