@@ -26,7 +26,8 @@ public final class FeatureExtractor: Sendable {
   /// One single-threaded backbone instance per thread, each encoding whole clips: no thread
   /// waits for another at the end of a clip, and the decoder thread (a tenth of the processor
   /// time on UCF101 clips) takes its share of the cores from whichever encoder it interrupts.
-  /// Built in the background from `init` on.
+  /// Only the last clips of a run are shared out frame by frame (`FrameWork`). Built in the
+  /// background from `init` on.
   private let pendingEncoders: PendingEncoders
 
   /// SHA-256 of the checkpoint the encoders were built from, hex: verified to be the pinned
