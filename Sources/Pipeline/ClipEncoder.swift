@@ -58,7 +58,7 @@ final class ClipEncoder {
 
   private func encode(_ pixels: [Float], count: Int) -> [Float] {
     pixels.withUnsafeBufferPointer { pixels in
-      let work = FrameWork(frames: pixels, count: count)
+      let work = FrameWork(frames: pixels, count: count, featureCount: encoders[0].featureCount)
       board?.post(work)
       defer { board?.remove(work) }
       run(work)

@@ -5,7 +5,7 @@ import Foundation
 /// next: those of the thread that took the clip, and, once the decoder has no clip left, those
 /// of encoder threads that would otherwise sit idle until the last clip is done.
 ///
-/// The frames are borrowed: the owner keeps them alive until `features()` returns, which waits
+/// The frames are borrowed: the owner keeps them alive until `result()` returns, which waits
 /// for every frame handed out, so no encoder reads them afterwards.
 final class FrameWork: @unchecked Sendable {
   private let frames: UnsafeBufferPointer<Float>
@@ -15,12 +15,16 @@ final class FrameWork: @unchecked Sendable {
   /// features in frame order.
   private var next = 0
   private var finished = 0
-  private var features: [Float] = []
+  private var features: [Float]
+  private let featureCount: Int
 
-  /// `count` frames stored one after another in `frames`.
-  init(frames: UnsafeBufferPointer<Float>, count: Int) {
+  /// `count` frames stored one after another in `frames`, for encoders with `featureCount`
+  /// features per frame.
+  init(frames: UnsafeBufferPointer<Float>, count: Int, featureCount: Int) {
     self.frames = frames
     self.count = count
+    self.featureCount = featureCount
+    features = [Float](repeating: 0, count: count * featureCount)
   }
 
   /// Whether frames are left to hand out.
@@ -34,9 +38,8 @@ final class FrameWork: @unchecked Sendable {
         frames: UnsafeBufferPointer(rebasing: frames[(frame * stride)..<((frame + 1) * stride)]),
         count: 1)
       condition.withLock {
-        if features.isEmpty { features = [Float](repeating: 0, count: count * values.count) }
         features.replaceSubrange(
-          (frame * values.count)..<((frame + 1) * values.count), with: values)
+          (frame * featureCount)..<((frame + 1) * featureCount), with: values)
         finished += 1
         if finished == count { condition.broadcast() }
       }

@@ -16,7 +16,8 @@ import Testing
     let pixels = (0..<(count * encoders[0].valuesPerFrame)).map { Float(($0 * 37) % 256) }
     let expected = encoders[0].features(frames: pixels, count: count)
     let shared = pixels.withUnsafeBufferPointer { frames in
-      let work = FrameWork(frames: frames, count: count)
+      let work = FrameWork(
+        frames: frames, count: count, featureCount: encoders[0].featureCount)
       DispatchQueue.concurrentPerform(iterations: encoders.count) { work.run(encoders[$0]) }
       return work.result()
     }
@@ -30,7 +31,7 @@ import Testing
     let pixels = [Float](repeating: 128, count: 2 * encoder.valuesPerFrame)
     let board = FrameWorkBoard()
     pixels.withUnsafeBufferPointer { frames in
-      let work = FrameWork(frames: frames, count: 2)
+      let work = FrameWork(frames: frames, count: 2, featureCount: encoder.featureCount)
       board.post(work)
       #expect(board.open() === work)
       ClipEncoder(encoders: [encoder], board: board).help()
@@ -38,7 +39,9 @@ import Testing
       #expect(work.result().count == 2 * encoder.featureCount)
       board.remove(work)
     }
-    let empty = FrameWork(frames: UnsafeBufferPointer(start: nil, count: 0), count: 0)
+    let empty = FrameWork(
+      frames: UnsafeBufferPointer(start: nil, count: 0), count: 0,
+      featureCount: encoder.featureCount)
     board.post(empty)
     #expect(board.open() == nil && empty.result().isEmpty)
   }
