@@ -39,3 +39,24 @@ extension FeatureCache {
     return states.allSatisfy { $0 == .cached } ? .cached : .missing
   }
 }
+
+/// Results written by concurrent workers into their own slots.
+final class ResultSlots<Value: Sendable>: @unchecked Sendable {
+  private let lock = NSLock()
+  /// Guarded by `lock`.
+  private var slots: [Value?]
+
+  init(count: Int) {
+    slots = Array(repeating: nil, count: count)
+  }
+
+  subscript(index: Int) -> Value? {
+    get { lock.withLock { slots[index] } }
+    set { lock.withLock { slots[index] = newValue } }
+  }
+
+  /// Every slot's value, in order; all slots must be filled.
+  var values: [Value] {
+    lock.withLock { slots.map { $0! } }
+  }
+}
